@@ -1,0 +1,120 @@
+"""The one settings object. Built once at start (``Settings()``) and passed to whatever needs it.
+
+Every field reads an environment variable with the ``TELECARE_`` prefix (``TELECARE_MQTT_URL``...) or a
+``.env`` file. With no broker URL the service starts an embedded MQTT broker; with no database URL it
+uses SQLite in the data directory. Outside development it refuses the default secrets.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "changethis"
+MIN_SECRET_LENGTH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    tls: bool
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerAddress:
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
+            raise ValueError(f"broker URL must start with mqtt:// or mqtts://, not {parts.scheme!r}")
+        tls = parts.scheme in ("mqtts", "ssl")
+        return cls(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or (8883 if tls else 1883),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            tls=tls,
+        )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TELECARE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    # --- MQTT
+    mqtt_url: str | None = Field(
+        default=None, description="mqtt://user:pass@host:1883; empty starts the embedded broker"
+    )
+    mqtt_topic_prefix: str = "telecare"
+    mqtt_client_id: str = "telecare-ingest"
+    mqtt_session_expiry_s: int = Field(default=7 * 24 * 3600, ge=60)
+    embedded_mqtt_host: str = "127.0.0.1"
+    embedded_mqtt_port: int = Field(default=1884, ge=0, le=65535)
+
+    # --- storage
+    database_url: str | None = Field(default=None, description="empty uses SQLite in data_dir")
+    data_dir: Path = Path("telecare-data")
+
+    # --- HTTP
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+
+    # --- secrets
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    api_token: SecretStr = SecretStr(DEFAULT_SECRET)
+
+    # --- ingest
+    max_payload_bytes: int = Field(default=4096, ge=64)
+    max_future_skew_s: int = Field(default=300, ge=0)
+    ingest_batch_size: int = Field(default=500, ge=1, le=5000)
+    ingest_flush_ms: int = Field(default=50, ge=1)
+
+    # --- detection
+    inactivity_limit_min: int = Field(default=360, ge=5)
+    tick_s: float = Field(default=15.0, gt=0)
+    snapshot_s: float = Field(default=30.0, gt=0)
+
+    # --- logging
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "development":
+            return self
+        for name in ("secret_key", "api_token"):
+            value = getattr(self, name).get_secret_value()
+            if value == DEFAULT_SECRET or len(value) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"TELECARE_{name.upper()} must be set to a random value of at least "
+                    f"{MIN_SECRET_LENGTH} characters outside development "
+                    f"(for example: {secrets.token_urlsafe(32)!r})"
+                )
+        return self
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return not self.mqtt_url
+
+    @property
+    def broker(self) -> BrokerAddress:
+        if self.mqtt_url:
+            return BrokerAddress.parse(self.mqtt_url)
+        return BrokerAddress(
+            self.embedded_mqtt_host, self.embedded_mqtt_port, "telecare-service", None, False
+        )
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'telecare.sqlite3').resolve()}"
