@@ -1,0 +1,1 @@
+"""Alerts: lifecycle, grouping, and (with later issues) escalation and delivery."""

@@ -1,0 +1,146 @@
+"""Turning detector signals into alerts. Storage functions: they take the session, never commit.
+
+One open alert per household and kind: a repeat updates it (count, last seen, latest summary) without
+creating a new one. Each signal's episode key is recorded once, so replaying a stream after a crash
+changes nothing that was already recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.lifecycle import OPEN_STATUSES, AlertAction, AlertStatus, next_status
+from telecare.domain import AlertSignal, ClearSignal
+from telecare.models import Alert, AlertOccurrence, AlertTimelineEntry, utcnow
+
+DETECTOR = "detector"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertChange:
+    """What happened to an alert in a transaction; acted on (logged, notified) after the commit."""
+
+    alert_id: int
+    household_id: int
+    hub: str
+    kind: str
+    severity: str
+    status: str
+    summary: str
+    created: bool  # a new alert, as opposed to a repeat or a status change
+    ts: datetime
+
+
+def apply_signal(session: Session, household_id: int, signal: AlertSignal) -> AlertChange | None:
+    kind = signal.kind.value
+    already = session.scalar(
+        select(AlertOccurrence.id).where(
+            AlertOccurrence.household_id == household_id,
+            AlertOccurrence.kind == kind,
+            AlertOccurrence.episode_key == signal.key,
+        )
+    )
+    if already is not None:
+        return None
+    alert = _open_alert(session, household_id, kind)
+    severity = signal.effective_severity
+    created = alert is None
+    if alert is None:
+        status = next_status(None, AlertAction.TRIGGER)
+        alert = Alert(
+            household_id=household_id,
+            kind=kind,
+            severity=severity.value,
+            status=status.value,
+            summary=signal.summary,
+            evidence=signal.evidence,
+            count=1,
+            opened_at=signal.ts,
+            last_seen_at=signal.ts,
+        )
+        session.add(alert)
+        session.flush()
+        _timeline(session, alert.id, AlertAction.TRIGGER, None, status, signal.summary)
+    else:
+        alert.count += 1
+        alert.last_seen_at = max(alert.last_seen_at, signal.ts)
+        alert.summary = signal.summary
+        alert.evidence = signal.evidence
+        alert.updated_at = utcnow()
+    session.add(
+        AlertOccurrence(
+            alert_id=alert.id,
+            household_id=household_id,
+            kind=kind,
+            episode_key=signal.key,
+            ts=signal.ts,
+        )
+    )
+    session.flush()
+    return _change(alert, signal.hub, created, signal.ts)
+
+
+def apply_clear(session: Session, household_id: int, signal: ClearSignal) -> AlertChange | None:
+    alert = _open_alert(session, household_id, signal.kind.value)
+    if alert is None:
+        return None
+    before = AlertStatus(alert.status)
+    after = next_status(before, AlertAction.CLEAR)
+    alert.status = after.value
+    alert.closed_at = signal.ts
+    alert.updated_at = utcnow()
+    _timeline(session, alert.id, AlertAction.CLEAR, before, after, signal.summary)
+    session.flush()
+    return _change(alert, signal.hub, False, signal.ts)
+
+
+def _open_alert(session: Session, household_id: int, kind: str) -> Alert | None:
+    return session.scalars(
+        select(Alert)
+        .where(
+            Alert.household_id == household_id,
+            Alert.kind == kind,
+            Alert.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+        .with_for_update()
+    ).one_or_none()
+
+
+def _timeline(
+    session: Session,
+    alert_id: int,
+    action: AlertAction,
+    before: AlertStatus | None,
+    after: AlertStatus,
+    note: str,
+    actor: str = DETECTOR,
+) -> None:
+    session.add(
+        AlertTimelineEntry(
+            alert_id=alert_id,
+            at=utcnow(),
+            actor=actor,
+            action=action.value,
+            from_status=before.value if before else None,
+            to_status=after.value,
+            note=note,
+        )
+    )
+
+
+def _change(alert: Alert, hub: str, created: bool, ts: datetime) -> AlertChange:
+    return AlertChange(
+        alert_id=alert.id,
+        household_id=alert.household_id,
+        hub=hub,
+        kind=alert.kind,
+        severity=alert.severity,
+        status=alert.status,
+        summary=alert.summary,
+        created=created,
+        ts=ts,
+    )

@@ -1,0 +1,1 @@
+"""Detection: per-household monitors that turn events (in event time) into alert signals."""

@@ -1,0 +1,192 @@
+"""Detection inside the running service: engine + storage of its state + alerts out.
+
+State is kept per household (keyed by hub) and saved as a versioned snapshot with a watermark, the id
+of the last event it has seen. On start every household is restored and the events stored after its
+watermark are replayed through it, so an event that was committed but not yet seen by detection when
+the process died still raises its alert; alert occurrences are idempotent, so nothing is raised twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.service import AlertChange, apply_clear, apply_signal
+from detection.engine import DetectionEngine
+from detection.safety import STATE_VERSION, SafetyConfig, Signal
+from telecare import metrics
+from telecare.clock import Clock
+from telecare.db import session_scope
+from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
+from telecare.logs import fields
+from telecare.models import Device, DetectorState, Event, Household, utcnow
+
+log = logging.getLogger(__name__)
+
+ChangeListener = Callable[[list[AlertChange]], None]
+REPLAY_CHUNK = 2000
+
+
+class DetectionService:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        inactivity_limit: timedelta,
+        listeners: Iterable[ChangeListener] = (),
+    ) -> None:
+        self.factory = session_factory
+        self.clock = clock
+        self.engine = DetectionEngine(SafetyConfig(inactivity_limit=inactivity_limit))
+        self.listeners = list(listeners)
+        self._household_ids: dict[str, int] = {}
+        self._watermarks: dict[str, int] = {}
+        self._dirty: set[str] = set()
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ start and stop
+    def recover(self) -> int:
+        """Restore every household's state and replay the events it has not seen. Returns how many."""
+        with self._lock, self.factory() as session:
+            snapshots = {s.household_id: s for s in session.scalars(select(DetectorState))}
+            for h in session.scalars(select(Household)):
+                self._register(h)
+                snap = snapshots.get(h.id)
+                if snap is not None and snap.version == STATE_VERSION:
+                    self.engine.restore(h.hub, snap.state)
+                    self._watermarks[h.hub] = snap.last_event_id
+                if h.hub_online is False:
+                    self.engine.hub_status(h.hub, False, h.hub_status_at or self.clock.now())
+            replayed = self._replay_unseen(session)
+        self.snapshot(everything=True)
+        if replayed:
+            log.info("detection caught up", extra=fields(events=replayed))
+        return replayed
+
+    def _replay_unseen(self, session: Session) -> int:
+        watermark = func.coalesce(DetectorState.last_event_id, 0)
+        query = (
+            select(Event, Device.key, Device.type, Device.room, Household.hub)
+            .join(Device, Device.id == Event.device_id)
+            .join(Household, Household.id == Event.household_id)
+            .outerjoin(DetectorState, DetectorState.household_id == Event.household_id)
+            .where(Event.id > watermark)
+            .order_by(Event.id)
+            .execution_options(yield_per=REPLAY_CHUNK)
+        )
+        chunk: list[SensorEvent] = []
+        count = 0
+        for event, key, dtype, room, hub in session.execute(query):
+            chunk.append(
+                SensorEvent(
+                    hub, key, DeviceType(dtype), Room(room), event.event_time, event.value,
+                    id=event.id, late=event.late,
+                )
+            )
+            if len(chunk) >= REPLAY_CHUNK:
+                count += self._observe(chunk)
+                chunk = []
+        return count + (self._observe(chunk) if chunk else 0)
+
+    def snapshot(self, everything: bool = False) -> int:
+        """Save the state of every household that changed since the last snapshot."""
+        with self._lock:
+            hubs = list(self.engine.monitors) if everything else list(self._dirty)
+            rows = [
+                (self._household_ids[h], self.engine.dump(h), self._watermarks.get(h, 0))
+                for h in hubs
+                if h in self._household_ids
+            ]
+            self._dirty.clear()
+        if not rows:
+            return 0
+        with session_scope(self.factory) as session:
+            for household_id, blob, watermark in rows:
+                session.merge(
+                    DetectorState(
+                        household_id=household_id,
+                        version=STATE_VERSION,
+                        state=blob,
+                        last_event_id=watermark,
+                        updated_at=utcnow(),
+                    )
+                )
+        return len(rows)
+
+    # ------------------------------------------------------------------ live input
+    def on_events(self, events: list[SensorEvent], hub_status: Iterable = ()) -> None:
+        """Called by ingest after each committed batch (events in storage order)."""
+        with self._lock:
+            signals: list[Signal] = []
+            for change in hub_status:
+                self._ensure(change.hub)
+                signals += self.engine.hub_status(change.hub, change.online, change.at)
+                self._dirty.add(change.hub)
+            self._persist(signals)
+            self._observe(events)
+
+    def tick(self, now: datetime | None = None) -> None:
+        with self._lock:
+            signals = self.engine.tick(now or self.clock.now())
+            self._dirty.update(s.hub for s in signals)
+            self._persist(signals)
+
+    # ------------------------------------------------------------------ internals
+    def _observe(self, events: list[SensorEvent]) -> int:
+        for e in events:
+            self._ensure(e.hub)
+        signals = self.engine.process(events)
+        self._persist(signals)
+        for e in events:
+            if e.id is not None and e.id > self._watermarks.get(e.hub, 0):
+                self._watermarks[e.hub] = e.id
+            self._dirty.add(e.hub)
+        return len(events)
+
+    def _ensure(self, hub: str) -> None:
+        if hub in self._household_ids:
+            return
+        with self.factory() as session:
+            household = session.scalars(select(Household).where(Household.hub == hub)).one()
+            self._register(household)
+
+    def _register(self, household: Household) -> None:
+        self._household_ids[household.hub] = household.id
+        self.engine.add_household(household.hub, household.timezone)
+
+    def _persist(self, signals: list[Signal]) -> list[AlertChange]:
+        if not signals:
+            return []
+        changes: list[AlertChange] = []
+        with session_scope(self.factory) as session:
+            for s in signals:
+                household_id = self._household_ids[s.hub]
+                change = (
+                    apply_signal(session, household_id, s)
+                    if isinstance(s, AlertSignal)
+                    else apply_clear(session, household_id, s)
+                )
+                if change is not None:
+                    changes.append(change)
+        for change in changes:  # after the commit: nothing is announced that was not stored
+            if change.created:
+                metrics.ALERTS_RAISED.labels(change.kind).inc()
+                log.info(
+                    "alert raised",
+                    extra=fields(alert=change.alert_id, hub=change.hub, kind=change.kind,
+                                 severity=change.severity),
+                )
+            elif change.status == "cleared":
+                metrics.ALERTS_CLEARED.labels(change.kind).inc()
+                log.info("alert cleared", extra=fields(alert=change.alert_id, kind=change.kind))
+        for listener in self.listeners:
+            try:
+                listener(changes)
+            except Exception:  # noqa: BLE001 - a listener must not undo a committed alert
+                log.exception("alert listener failed")
+        return changes

@@ -1,0 +1,1 @@
+"""MQTT ingest: receive sensor messages, validate, de-duplicate, store, acknowledge after commit."""

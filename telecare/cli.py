@@ -1,0 +1,125 @@
+"""The ``telecare`` command. Thin: it parses arguments and wires the packages together."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from telecare.config import Settings
+from telecare.logs import configure_logging
+
+log = logging.getLogger("telecare")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="telecare", description=__doc__)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the service (ingest, detection, alerts, web)")
+    serve.set_defaults(handler=_serve)
+
+    household = sub.add_parser("household", help="manage households")
+    hsub = household.add_subparsers(title="household commands", metavar="ACTION")
+    imp = hsub.add_parser("import", help="create or update households from household files")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="household JSON file(s)")
+    imp.set_defaults(handler=_household_import)
+    lst = hsub.add_parser("list", help="list households")
+    lst.set_defaults(handler=_household_list)
+
+    from simulator import command as simulate_command
+
+    simulate = sub.add_parser(
+        "simulate",
+        help="simulate homes: write events files or publish over MQTT like real hubs",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=simulate_command.__doc__,
+    )
+    simulate_command.add_arguments(simulate)
+    simulate.set_defaults(handler=simulate_command.run)
+
+    from telecare import demo
+
+    demo_parser = sub.add_parser(
+        "demo", help="run everything on embedded defaults with simulated homes and injected alerts"
+    )
+    demo.add_arguments(demo_parser)
+    demo_parser.set_defaults(handler=demo.run)
+    return parser
+
+
+def load_settings() -> Settings:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return settings
+
+
+def _serve(_args: argparse.Namespace) -> int:
+    from telecare.runtime import TelecareService, print_alert_changes
+
+    settings = load_settings()
+    service = TelecareService(settings, listeners=[print_alert_changes])
+    service.start()
+    print(f"telecare serving on http://{settings.http_host}:{settings.http_port}", flush=True)
+    wait_for_signal()
+    service.stop()
+    return 0
+
+
+def wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+def _household_import(args: argparse.Namespace) -> int:
+    from telecare.db import make_engine, make_session_factory, migrate, session_scope
+    from telecare.households import HouseholdFileError, load_household_file, upsert_household
+
+    settings = load_settings()
+    try:
+        specs = [load_household_file(f) for f in args.files]
+    except (HouseholdFileError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    engine = make_engine(settings.sqlalchemy_url)
+    migrate(engine)
+    with session_scope(make_session_factory(engine)) as session:
+        for spec in specs:
+            _household, created = upsert_household(session, spec)
+            verb = "created" if created else "updated"
+            print(f"{verb} household {spec.hub} with {len(spec.devices)} devices")
+    engine.dispose()
+    return 0
+
+
+def _household_list(_args: argparse.Namespace) -> int:
+    from telecare.db import make_engine, make_session_factory, migrate
+    from web.queries import list_households
+
+    settings = load_settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    migrate(engine)
+    with make_session_factory(engine)() as session:
+        for h in list_households(session):
+            online = {True: "online", False: "OFFLINE", None: "never seen"}[h["hub_online"]]
+            print(f"{h['hub']:<20} {h['status']:<12} devices={h['devices']:<3} hub {online}"
+                  f"  open alerts={h['open_alerts']}")
+    engine.dispose()
+    return 0

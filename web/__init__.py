@@ -1,0 +1,1 @@
+"""The HTTP app: JSON API, health, metrics and the pages people use."""

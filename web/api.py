@@ -1,0 +1,88 @@
+"""The JSON API. Every route here requires a caller (see ``web.security``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from alerts.lifecycle import AlertStatus
+from telecare.domain import AlertKind, Severity
+from telecare.models import Alert, RejectedMessage
+from web import queries
+from web.schemas import AlertOut, ErrorOut, HouseholdOut, Page, RejectedOut
+from web.security import require_caller
+
+ERRORS = {401: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+
+router = APIRouter(prefix="/api", dependencies=[Depends(require_caller)], responses=ERRORS)
+
+
+def db(request: Request) -> Iterator[Session]:
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+DB = Annotated[Session, Depends(db)]
+Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+@router.get("/households", response_model=list[HouseholdOut], summary="Households and their state")
+def households(session: DB) -> list[dict]:
+    return queries.list_households(session)
+
+
+@router.get(
+    "/alerts",
+    response_model=Page[AlertOut],
+    summary="Alerts, newest first, with filters",
+    description="Filters combine with AND; a repeated filter (`?status=triggered&status=acknowledged`) "
+    "matches any of its values.",
+)
+def alerts(
+    session: DB,
+    status: Annotated[list[AlertStatus] | None, Query()] = None,
+    kind: Annotated[list[AlertKind] | None, Query()] = None,
+    severity: Annotated[list[Severity] | None, Query()] = None,
+    hub: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[datetime | None, Query(description="created at or after (RFC 3339)")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict:
+    query = queries.alerts_query(
+        status=[s.value for s in status or []],
+        kind=[k.value for k in kind or []],
+        severity=[s.value for s in severity or []],
+        hub=hub,
+        since=since,
+    )
+    rows, total = queries.page(session, query, [Alert.created_at.desc(), Alert.id.desc()], limit, offset)
+    return {
+        "items": [queries.alert_dict(a, h) for a, h in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+@router.get(
+    "/rejected-messages",
+    response_model=Page[RejectedOut],
+    summary="Messages the ingester refused, with the reason",
+)
+def rejected(
+    session: DB,
+    reason: Annotated[str | None, Query(max_length=40)] = None,
+    hub: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict:
+    query = queries.rejected_query(reason, hub)
+    rows, total = queries.page(
+        session, query, [RejectedMessage.received_at.desc(), RejectedMessage.id.desc()], limit, offset
+    )
+    return {"items": [r for (r,) in rows], "total": total, "limit": limit, "offset": offset}
