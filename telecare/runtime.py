@@ -49,6 +49,7 @@ class TelecareService:
         self.http: uvicorn.Server | None = None
         self._http_thread: threading.Thread | None = None
         self.scheduler: BackgroundScheduler | None = None
+        self._stopped = False
 
     # ------------------------------------------------------------------ start
     def start(self) -> None:
@@ -122,6 +123,10 @@ class TelecareService:
 
     # ------------------------------------------------------------------ stop
     def stop(self) -> None:
+        """Commit and acknowledge what was received, save detector state, release everything."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self.scheduler:
             self.scheduler.shutdown(wait=True)
         self.ingester.stop()

@@ -6,8 +6,6 @@ embedded broker + SQLite (a file of its own). Each test has its own topic prefix
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from sqlalchemy import text
 from ingest.broker import EmbeddedBroker, free_port
 from telecare.config import Settings
 from telecare.db import make_engine
-from tests.support import MOSQUITTO, PG_URL, reachable, wait_for
+from tests.support import MOSQUITTO, PG_URL, PrivateMosquitto, reachable
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -100,48 +98,6 @@ def stack(request: pytest.FixtureRequest) -> Stack:
     return request.getfixturevalue(
         "real_stack" if request.param == "mosquitto+postgres" else "embedded_stack"
     )
-
-
-class PrivateMosquitto:
-    """A real Mosquitto started with our deploy settings (persistence, no 1000-message queue cap)."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.port = free_port()
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        conf = self.workdir / "mosquitto.conf"
-        conf.write_text(
-            "\n".join(
-                [
-                    # root in a test sandbox: keep root so the temp folders need no chown
-                    "user root",
-                    f"listener {self.port} 127.0.0.1",
-                    "allow_anonymous true",
-                    "persistence true",
-                    f"persistence_location {self.workdir}/",
-                    "autosave_interval 1",
-                    "max_queued_messages 1000000",
-                    "max_inflight_messages 0",
-                    "persistent_client_expiration 1d",
-                    f"log_dest file {self.workdir}/mosquitto.log",
-                    "",
-                ]
-            )
-        )
-        self.proc = subprocess.Popen(
-            [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(conf)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(lambda: reachable("127.0.0.1", self.port), timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
 
 
 @pytest.fixture

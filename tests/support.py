@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
+
+from ingest.broker import free_port
 
 PG_URL = os.environ.get("TELECARE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MOSQUITTO = ("127.0.0.1", int(os.environ.get("TELECARE_TEST_MQTT_PORT", "1883")))
@@ -70,3 +75,45 @@ class Publisher:
         self.flush()
         self.client.disconnect()
         self.client.loop_stop()
+
+
+class PrivateMosquitto:
+    """A real Mosquitto started with our deploy settings (persistence, no 1000-message queue cap)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        conf = self.workdir / "mosquitto.conf"
+        conf.write_text(
+            "\n".join(
+                [
+                    # root in a test sandbox: keep root so the temp folders need no chown
+                    "user root",
+                    f"listener {self.port} 127.0.0.1",
+                    "allow_anonymous true",
+                    "persistence true",
+                    f"persistence_location {self.workdir}/",
+                    "autosave_interval 1",
+                    "max_queued_messages 1000000",
+                    "max_inflight_messages 0",
+                    "persistent_client_expiration 1d",
+                    f"log_dest file {self.workdir}/mosquitto.log",
+                    "",
+                ]
+            )
+        )
+        self.proc = subprocess.Popen(
+            [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: reachable("127.0.0.1", self.port), timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
