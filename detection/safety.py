@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from detection.wording import duration, in_room, local_time
+from detection.wording import duration, in_room, joined, local_time
 from telecare.domain import AlertKind, AlertSignal, ClearSignal, DeviceType, SensorEvent
 
 Signal = AlertSignal | ClearSignal
@@ -83,7 +83,7 @@ class SafetyMonitor:
                     kind=kind,
                     ts=event.ts,
                     key=f"{event.device}@{event.ts.isoformat()}",
-                    summary=f"{what} {in_room(event.room)} at {local_time(event.ts, self.timezone)}.",
+                    summary=joined(what, in_room(event.room), f"at {local_time(event.ts, self.timezone)}.",),
                     evidence={"device": event.device, "room": str(event.room)},
                 )
             )
@@ -115,7 +115,7 @@ class SafetyMonitor:
             return []
         self.flagged_quiet = key
         since = local_time(self.last_presence or self.quiet_since, self.timezone)
-        where = f" Last seen {in_room(self.last_room)}." if self.last_room else ""
+        where = f" Last seen {in_room(self.last_room)}." if in_room(self.last_room) else ""
         return [
             AlertSignal(
                 hub=self.hub,
@@ -154,8 +154,9 @@ class SafetyMonitor:
                 hub=self.hub,
                 kind=AlertKind.INACTIVITY,
                 ts=event.ts,
-                summary=f"Movement resumed {in_room(event.room)} at "
-                f"{local_time(event.ts, self.timezone)}.",
+                summary=joined(
+                    "Movement resumed", in_room(event.room), f"at {local_time(event.ts, self.timezone)}."
+                ),
             )
         ]
 

@@ -21,7 +21,15 @@ def duration(delta: timedelta) -> str:
     return f"{minutes} min"
 
 
-def in_room(room: str) -> str:
+def in_room(room: str | None) -> str:
+    """Where, as words that follow a verb: ``'in the kitchen'``; empty when the room is unknown."""
+    if not room or room == "other":
+        return ""
     return {"front_door": "at the front door", "back_door": "at the back door"}.get(
         room, f"in the {room.replace('_', ' ')}"
     )
+
+
+def joined(*parts: str) -> str:
+    """Words joined by single spaces, skipping empty ones."""
+    return " ".join(p for p in parts if p)

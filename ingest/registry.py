@@ -29,6 +29,9 @@ class KnownDevice:
     type: DeviceType
     room: Room
     last_event_at: datetime | None = None
+    battery: int | None = None
+    # When this process last wrote the device's row: "last seen" is kept to DEVICE_ROW_EVERY.
+    row_written_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -92,5 +95,6 @@ class DeviceRegistry:
 
 def _known(d: Device) -> KnownDevice:
     return KnownDevice(
-        d.id, d.household_id, d.key, DeviceType(d.type), Room(d.room), d.last_event_at
+        d.id, d.household_id, d.key, DeviceType(d.type), Room(d.room), d.last_event_at,
+        d.battery, d.last_seen_at,
     )

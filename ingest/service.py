@@ -23,17 +23,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.decode import Decoded, MessageDecoder, ReceivedMessage, Rejection
 from ingest.mqtt_client import build_client, connect_persistent
 from ingest.registry import DeviceRegistry, KnownHub
-from ingest.topics import subscription
+from ingest.topics import parse_topic, subscription
 from ingest.writer import BatchResult, write_batch
 from telecare import metrics
 from telecare.clock import Clock
 from telecare.config import BrokerAddress, Settings
 from telecare.db import session_scope
+from telecare.domain import DeviceType
 from telecare.logs import fields
 
 log = logging.getLogger(__name__)
 
 OnCommitted = Callable[[BatchResult], None]
+# Devices whose messages are committed (and reach detection) without waiting for a batch to fill.
+URGENT_TYPES = frozenset({DeviceType.BUTTON, DeviceType.FALL, DeviceType.SMOKE, DeviceType.WATER_LEAK})
 _SENTINEL = object()
 
 
@@ -143,6 +146,8 @@ class Ingester:
         if first is _SENTINEL:
             return []
         batch = [first]
+        if self._is_urgent(first[0]):
+            return batch
         deadline = time.monotonic() + self.settings.ingest_flush_ms / 1000
         while len(batch) < self.settings.ingest_batch_size:
             remaining = deadline - time.monotonic()
@@ -155,7 +160,17 @@ class Ingester:
             if item is _SENTINEL:
                 break
             batch.append(item)
+            if self._is_urgent(item[0]):
+                break  # a help press or a fall does not wait for the batch to fill
         return batch
+
+    def _is_urgent(self, msg: ReceivedMessage) -> bool:
+        parsed = parse_topic(msg.topic, self.settings.mqtt_topic_prefix)
+        if parsed is None or parsed.device is None:
+            return False
+        hub = self.registry.get(parsed.hub)
+        device = hub.devices.get(parsed.device) if hub else None
+        return device is not None and device.type in URGENT_TYPES
 
     def _write_loop(self) -> None:
         while True:
@@ -223,12 +238,7 @@ class Ingester:
                 bad = Rejection(item.message, "storage_error", exc.__class__.__name__)
                 with session_scope(self.factory) as session:
                     part = write_batch(session, [bad])
-            total.stored += part.stored
-            total.duplicates += part.duplicates
-            total.late += part.late
-            total.rejected += part.rejected
-            total.hub_status += part.hub_status
-            total.device_times.update(part.device_times)
+            total.merge(part)
         return total
 
 
