@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
-import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -32,15 +33,15 @@ def test_demo_prints_help_and_fall_alerts_within_a_minute_and_lists_them_in_the_
     seen: dict[str, float] = {}
     token = None
     output: list[str] = []
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
+    lines: queue.Queue = queue.Queue()
+    # A reader thread, because select() on the pipe cannot see lines already in Python's buffer.
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
     try:
         while time.monotonic() - started < 60 and not {"help_request", "fall"} <= seen.keys():
-            if not sel.select(timeout=1):
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
                 continue
-            line = proc.stdout.readline()
-            if not line:
-                break
             output.append(line)
             if m := re.search(r"token: (\S+)", line):
                 token = m.group(1)

@@ -1,0 +1,165 @@
+"""Scenarios with ground truth, and the ingest-level faults (duplicates, malformed messages)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from simulator.eventsfile import read_events, write_events
+from simulator.faults import MALFORMED_REASONS, DuplicateChooser, malformed_messages
+from simulator.homes import standard_home
+from simulator.personas import PERSONAS
+from simulator.scenarios import PERSON_DRIVEN, DeviceOffline, Fall, NotUp, parse_scenario
+from simulator.simulation import SimulatedHome, build_homes
+from telecare.domain import DeviceType
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def home(persona: str = "homebody", scenarios=(), days: int = 7, seed: int = 1) -> SimulatedHome:
+    household = standard_home("sim-test", "Test home")
+    return SimulatedHome(
+        household, PERSONAS[persona], date(2026, 1, 5), days, seed, tuple(scenarios)
+    )
+
+
+def when(event: dict) -> datetime:
+    return datetime.fromisoformat(event["ts"])
+
+
+def person_events(events: list[dict]) -> list[dict]:
+    """Readings from sensors a person makes fire (not the thermometer or hazard detectors)."""
+    return [e for e in events if DeviceType(e["type"]) in PERSON_DRIVEN]
+
+
+def test_help_request_presses_and_releases_the_button():
+    h = home(scenarios=[parse_scenario("help_request@2T10:00")[1]])
+    presses = [(when(e), e["value"]) for e in h.events() if e["device"] == "btn-help"]
+    pressed = datetime(2026, 1, 6, 10, tzinfo=LONDON)
+    assert presses == [(pressed, True), (pressed + timedelta(seconds=2), False)]
+    assert [(t.kind, t.start) for t in h.truth] == [("help_request", pressed)]
+
+
+def test_fall_is_followed_by_silence():
+    h = home("homebody", scenarios=[parse_scenario("fall@3T14:20")[1]])
+    events = list(h.events())
+    (truth,) = h.truth
+    assert truth.kind == "fall" and truth.end - truth.start >= timedelta(hours=4)
+    fall = next(e for e in events if e["device"] == "fall")
+    assert fall["value"] is True and when(fall) == truth.start
+    during = person_events([e for e in events if truth.start <= when(e) < truth.end])
+    # Mats and sensors still on are released at the moment of the fall; nothing after that.
+    assert all(e["value"] is False and when(e) == truth.start for e in during)
+    assert any(e["device"] == "temp-living" and when(e) > truth.start for e in events)
+    assert any(when(e) >= truth.end for e in person_events(events))  # life resumes afterwards
+
+
+def test_not_up_keeps_the_resident_in_bed_past_their_usual_time():
+    h = home("early_riser", scenarios=[NotUp(day=4)])
+    events = list(h.events())
+    (truth,) = h.truth
+    assert truth.start == datetime(2026, 1, 8, 6, 15, tzinfo=LONDON)  # a Thursday: usual 06:15
+    assert truth.end == truth.start + timedelta(minutes=210)
+    assert not [e for e in person_events(events) if truth.start <= when(e) < truth.end]
+    bed = [(when(e), e["value"]) for e in events if e["device"] == "bed"]
+    assert [v for t, v in bed if t < truth.start][-1] is True  # in bed all along
+    assert (truth.end, False) in bed  # and up at the end
+
+
+def test_night_wandering_opens_the_front_door_at_night():
+    h = home("homebody", scenarios=[parse_scenario("night_wandering@5T02:30:40")[1]])
+    events = list(h.events())
+    (truth,) = h.truth
+    assert truth.start == datetime(2026, 1, 9, 2, 30, tzinfo=LONDON)
+    door = [when(e) for e in events if e["device"] == "door-front" and e["value"]]
+    assert truth.start in door and truth.end in door
+    assert truth.end - truth.start == timedelta(minutes=40)
+    got_up = [e for e in events if e["device"] == "bed" and when(e) < truth.start][-1]
+    assert got_up["value"] is False and truth.start - when(got_up) < timedelta(minutes=5)
+    away = [e for e in person_events(events) if truth.start + timedelta(minutes=1) < when(e)]
+    assert all(when(e) >= truth.end for e in away if e["value"])  # nobody home meanwhile
+
+
+def test_long_bathroom_stay_keeps_the_resident_in_the_bathroom():
+    h = home("homebody", scenarios=[parse_scenario("long_bathroom@6T09:30:80")[1]])
+    (truth,) = h.truth
+    inside = [
+        e["device"]
+        for e in person_events(list(h.events()))
+        if truth.start + timedelta(minutes=2) <= when(e) < truth.end - timedelta(minutes=1)
+        and e["value"]
+    ]
+    assert set(inside) <= {"m-bathroom", "flush"} and len(inside) >= 5
+
+
+def test_device_offline_silences_one_device_and_not_the_others():
+    h = home(scenarios=[DeviceOffline(day=3, at=time(12, 0), device="m-kitchen")])
+    (truth,) = h.truth
+    events = list(h.events())
+    kitchen = [when(e) for e in events if e["device"] == "m-kitchen"]
+    assert kitchen and max(kitchen) < truth.start and truth.detail == {"device": "m-kitchen"}
+    living_after = [e for e in events if e["device"] == "m-living" and when(e) > truth.start]
+    assert len(living_after) > 100
+
+
+def test_scenario_syntax():
+    assert parse_scenario("fall@3T14:20") == (None, Fall(day=3, at=time(14, 20)))
+    assert parse_scenario("sim-002/not_up@4:180") == ("sim-002", NotUp(day=4, minutes=180))
+    assert parse_scenario("device_offline@3T12:00:m-kitchen")[1].device == "m-kitchen"
+    for bad in (
+        "fall",
+        "fall@x",
+        "jump@3",
+        "fall@3T25:00",
+        "help_request@2:5",
+        "long_bathroom@2:ten",
+    ):
+        with pytest.raises(ValueError):
+            parse_scenario(bad)
+    with pytest.raises(ValueError, match="outside days"):
+        home(days=3, scenarios=[Fall(day=4)])
+    with pytest.raises(ValueError, match="no device"):
+        home(scenarios=[DeviceOffline(day=1, device="m-garage")])
+
+
+def test_scenarios_can_target_one_home():
+    homes = build_homes(3, scenarios=[parse_scenario("2/fall@3"), parse_scenario("help_request@1")])
+    assert [[t.kind for t in h.truth] for h in homes] == [
+        ["help_request"],
+        ["help_request", "fall"],
+        ["help_request"],
+    ]
+
+
+def test_duplicates_repeat_lines_identically(tmp_path):
+    path = tmp_path / "events.jsonl"
+    written, repeated = write_events(
+        path, home(days=3).events(), DuplicateChooser(0.1, 1, "sim-test")
+    )
+    lines = path.read_text().splitlines()
+    assert len(lines) == written + repeated and 0.06 < repeated / written < 0.14
+    assert sum(1 for a, b in itertools.pairwise(lines) if a == b) == repeated
+    assert next(read_events(path)) == json.loads(lines[0])
+
+
+def test_malformed_messages_cover_every_reason():
+    h = home()
+    messages = malformed_messages(h.household, 9, h.window_start, h.window_end, seed=1)
+    assert [m.reason for m in messages] == list(MALFORMED_REASONS)
+    bad = {m.reason: m for m in messages}
+    with pytest.raises(ValueError):
+        json.loads(bad["not_json"].payload)
+    parsed = {reason: json.loads(m.payload) for reason, m in bad.items() if reason != "not_json"}
+    assert "ts" not in parsed["missing_ts"] and "value" not in parsed["missing_value"]
+    with pytest.raises(ValueError):
+        datetime.fromisoformat(parsed["bad_ts"]["ts"])
+    assert not isinstance(parsed["bad_value_type"]["value"], (bool, int, float))
+    types = {d["id"]: d["type"] for d in h.household["devices"]}
+    assert bad["unknown_device"].topic_suffix.split("/")[0] not in types
+    assert parsed["type_mismatch"]["type"] != types[bad["type_mismatch"].topic_suffix.split("/")[0]]
+    assert len(bad["oversized"].payload) > 4096
+    assert when(parsed["future_ts"]) - bad["future_ts"].at > timedelta(days=1)
