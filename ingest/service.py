@@ -67,6 +67,7 @@ class Ingester:
         self._queue: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self.connected = threading.Event()
+        self.messages_handled = 0  # committed (stored, dropped as duplicate, or rejected) and acked
         self._writer: threading.Thread | None = None
         self.client: mqtt.Client | None = None
 
@@ -192,6 +193,7 @@ class Ingester:
             for msg, _ in batch:
                 if msg.qos > 0:
                     self.client.ack(msg.mid, msg.qos)
+        self.messages_handled += len(batch)
         done = time.monotonic()
         for _, arrived in batch:
             metrics.INGEST_LAG.observe(done - arrived)
