@@ -14,7 +14,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from telecare.config import BrokerAddress
+from telecare.broker_address import BrokerAddress
 
 log = logging.getLogger(__name__)
 

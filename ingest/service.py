@@ -27,7 +27,8 @@ from ingest.topics import parse_topic, subscription
 from ingest.writer import BatchResult, write_batch
 from telecare import metrics
 from telecare.clock import Clock
-from telecare.config import BrokerAddress, Settings
+from telecare.broker_address import BrokerAddress
+from telecare.config import Settings
 from telecare.db import session_scope
 from telecare.domain import DeviceType
 from telecare.logs import fields

@@ -19,7 +19,7 @@ from simulator.personas import PERSONAS
 from simulator.progress import Progress
 from simulator.publisher import (
     PROTOCOLS,
-    BrokerTarget,
+    BrokerAddress,
     Pacer,
     PublishError,
 )
@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
             hub_prefix=args.hub_prefix,
             timezone=args.timezone,
         )
-        target = BrokerTarget.parse(args.mqtt_url) if args.mqtt_url else None
+        target = BrokerAddress.parse(args.mqtt_url) if args.mqtt_url else None
     except ValueError as exc:
         print(f"telecare simulate: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@ All homes' events (and any malformed messages) are merged in time order and pace
 so a demo can share its accelerated clock with the service and stop the run with the pacer's event::
 
     pacer = Pacer(clock, stop_event)
-    threading.Thread(target=publish_homes, args=(homes, BrokerTarget.parse(url)),
+    threading.Thread(target=publish_homes, args=(homes, BrokerAddress.parse(url)),
                      kwargs={"pacer": pacer, "protocol": "3.1.1"}).start()
 """
 
@@ -17,13 +17,13 @@ from typing import Any
 
 from simulator.faults import DuplicateChooser, RawMessage
 from simulator.progress import Progress
-from simulator.publisher import PROTOCOLS, BrokerTarget, HubPublisher, Pacer, PublishCounts
+from simulator.publisher import PROTOCOLS, BrokerAddress, HubPublisher, Pacer, PublishCounts
 from simulator.simulation import SimulatedHome
 
 
 def publish_homes(
     homes: Sequence[SimulatedHome],
-    target: BrokerTarget,
+    target: BrokerAddress,
     *,
     protocol: str = "5",
     topic_prefix: str = "telecare",
@@ -39,7 +39,7 @@ def publish_homes(
     ----------
     homes : sequence of SimulatedHome
         What to publish; hub ids must differ.
-    target : BrokerTarget
+    target : BrokerAddress
         Broker address and optional credentials (without, each hub logs in as its hub id).
     protocol : {"5", "3.1.1"}
         MQTT version: "3.1.1" for the embedded amqtt broker, which refuses MQTT 5.

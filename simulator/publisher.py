@@ -16,46 +16,22 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
+
+from telecare.broker_address import BrokerAddress
 
 from simulator.eventsfile import mqtt_payload
 from simulator.faults import DuplicateChooser, RawMessage
 from simulator.pacing import Pacer
 
-__all__ = ["PROTOCOLS", "BrokerTarget", "HubPublisher", "Pacer", "PublishCounts", "PublishError"]
+__all__ = ["PROTOCOLS", "BrokerAddress", "HubPublisher", "Pacer", "PublishCounts", "PublishError"]
 
 PROTOCOLS = {"5": mqtt.MQTTv5, "3.1.1": mqtt.MQTTv311}
 
 
 class PublishError(RuntimeError):
     """The broker refused us, went away, or did not acknowledge in time."""
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerTarget:
-    """Where to connect, from ``mqtt://user:pass@host:port`` (``mqtts://`` for TLS)."""
-
-    host: str
-    port: int
-    username: str | None = None
-    password: str | None = None
-    tls: bool = False
-
-    @classmethod
-    def parse(cls, url: str) -> BrokerTarget:
-        parts = urlsplit(url)
-        if parts.scheme not in ("mqtt", "mqtts"):
-            raise ValueError(f"broker URL must start with mqtt:// or mqtts://, not {url!r}")
-        tls = parts.scheme == "mqtts"
-        return cls(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or (8883 if tls else 1883),
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            tls=tls,
-        )
 
 
 @dataclass

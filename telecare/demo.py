@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from simulator.fleet import publish_homes
-from simulator.publisher import BrokerTarget, Pacer
+from simulator.publisher import Pacer
+from telecare.broker_address import BrokerAddress
 from simulator.scenarios import parse_scenario
 from simulator.simulation import DEFAULT_TIMEZONE, build_homes
 from pydantic import SecretStr
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     stop = threading.Event()
-    target = BrokerTarget(service.broker.host, service.broker.port)
+    target = BrokerAddress(service.broker.host, service.broker.port)
     protocol = "3.1.1" if settings.uses_embedded_broker else "5"
     publisher = threading.Thread(
         target=publish_homes,

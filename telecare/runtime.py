@@ -22,7 +22,8 @@ from ingest.mqtt_client import PROTOCOLS
 from ingest.service import Ingester
 from ingest.writer import BatchResult
 from telecare.clock import Clock, WallClock
-from telecare.config import BrokerAddress, Settings
+from telecare.broker_address import BrokerAddress
+from telecare.config import Settings
 from telecare.db import make_engine, make_session_factory, migrate, ping
 from telecare.logs import fields
 from web.app import create_app

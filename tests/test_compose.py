@@ -33,7 +33,8 @@ import yaml
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import SecretStr
 
-from telecare.config import BrokerAddress, Settings
+from telecare.broker_address import BrokerAddress
+from telecare.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"

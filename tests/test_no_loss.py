@@ -47,7 +47,7 @@ def test_twenty_thousand_simulated_events_with_five_percent_repeats_arrive_exact
     private_mosquitto, pg_schema, pg_engine, tmp_path, start_service
 ):
     from simulator.fleet import publish_homes
-    from simulator.publisher import BrokerTarget
+    from telecare.broker_address import BrokerAddress
     from simulator.simulation import build_homes
     from telecare.households import parse_household
     from tests.conftest import Stack, _settings
@@ -61,7 +61,7 @@ def test_twenty_thousand_simulated_events_with_five_percent_repeats_arrive_exact
     assert total >= 20_000
     service = start_service(stack, [parse_household(h.household) for h in homes])
     handled_before = service.ingester.messages_handled
-    counts = publish_homes(homes, BrokerTarget("127.0.0.1", private_mosquitto.port),
+    counts = publish_homes(homes, BrokerAddress("127.0.0.1", private_mosquitto.port),
                            topic_prefix=stack.prefix, duplicates=0.05, seed=1)
     repeats = sum(c.duplicates for c in counts.values())
     assert sum(c.published for c in counts.values()) == total

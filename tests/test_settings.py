@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from telecare.config import BrokerAddress, Settings
+from telecare.broker_address import BrokerAddress
+from telecare.config import Settings
 
 
 def test_development_runs_on_embedded_broker_and_sqlite_by_default(tmp_path):

@@ -19,12 +19,12 @@ from simulator.command import main
 from simulator.eventsfile import mqtt_payload
 from simulator.faults import malformed_messages
 from simulator.fleet import publish_homes
-from simulator.publisher import PROTOCOLS, BrokerTarget, HubPublisher, Pacer, PublishError
+from simulator.publisher import PROTOCOLS, BrokerAddress, HubPublisher, Pacer, PublishError
 from simulator.simulation import build_homes
 from telecare.clock import AcceleratedClock
 
 MOSQUITTO = ("127.0.0.1", 1883)
-BROKER = BrokerTarget(*MOSQUITTO)
+BROKER = BrokerAddress(*MOSQUITTO)
 
 
 def _listening(address: tuple[str, int]) -> bool:
