@@ -52,7 +52,7 @@ def seed(factory):
 
 
 def test_every_api_route_and_metrics_refuse_a_caller_without_a_token(client):
-    for path in ("/api/households", "/api/alerts", "/api/rejected-messages", "/metrics"):
+    for path in ("/api/households", "/api/alerts", "/api/rejected-messages", "/metrics", "/openapi.json"):
         r = client.get(path)
         assert r.status_code == 401, path
         assert r.json()["error"]["code"] == "unauthorized"
@@ -118,3 +118,13 @@ def test_a_browser_signs_in_with_the_token_and_sees_the_alerts_page(client):
     page = client.get("/")
     assert page.status_code == 200 and "Help button pressed." in page.text
     assert client.get("/api/alerts").status_code == 200  # the cookie also opens the API
+
+
+def test_the_openapi_document_is_served_to_callers_and_no_page_loads_a_cdn(client):
+    doc = client.get("/openapi.json", headers=AUTH).json()
+    assert {"/api/alerts", "/api/households", "/api/rejected-messages", "/health"} <= doc["paths"].keys()
+    assert client.get("/docs").status_code == 404  # the stock page would fetch Swagger UI from a CDN
+    client.post("/login", data={"token": TOKEN})
+    for page in ("/login", "/"):
+        html = client.get(page).text
+        assert 'src="http' not in html and 'href="http' not in html, page

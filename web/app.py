@@ -33,6 +33,11 @@ def create_app(
         version=__version__,
         description="Sensor events in, alerts out. Every route except /health needs a caller: "
         "`Authorization: Bearer <TELECARE_API_TOKEN>`.",
+        # The stock /docs and /redoc pages load their scripts from a CDN; pages here load nothing
+        # from outside. The OpenAPI document itself is served below, to callers only.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
@@ -46,6 +51,10 @@ def create_app(
         return JSONResponse(
             {"status": "ok" if ok else "degraded", **checks}, status_code=200 if ok else 503
         )
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(require_caller)])
+    def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
 
     @app.get("/metrics", tags=["operations"], dependencies=[Depends(require_caller)])
     def metrics_route() -> Response:
