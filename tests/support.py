@@ -17,6 +17,9 @@ import paho.mqtt.client as mqtt
 
 from ingest.broker import free_port
 
+REPO = Path(__file__).resolve().parents[1]
+# Shared material (real home recordings) sits beside the repository, in CI as in development.
+KASTEREN = REPO.parent / "shared" / "data" / "kasteren"
 PG_URL = os.environ.get("TELECARE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MOSQUITTO = ("127.0.0.1", int(os.environ.get("TELECARE_TEST_MQTT_PORT", "1883")))
 

@@ -25,9 +25,10 @@ from simulator.simulation import SimulatedHome, build_homes
 from telecare.clock import AcceleratedClock
 from telecare.domain import DeviceType
 from telecare.households import parse_household
+from tests.support import KASTEREN
 
 LONDON = ZoneInfo("Europe/London")
-KASTEREN_B = Path("/work/shared/data/kasteren/houseB.household.json")
+KASTEREN_B = KASTEREN / "houseB.household.json"
 
 
 def home(
