@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import re
 import secrets
 import shutil
 import signal
@@ -21,48 +20,22 @@ from typing import Any
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.reasoncodes import ReasonCode
-from pydantic import SecretStr
 
 from ingest.broker import free_port
-from telecare.config import Settings
-from tests.test_compose import compose, interpolate  # noqa: F401 - compose is a fixture
-
-ROOT = Path(__file__).resolve().parents[1]
-COMPOSE_FILE = ROOT / "docker-compose.yml"
-DOCKERFILE = ROOT / "Dockerfile"
-DOCKERIGNORE = ROOT / ".dockerignore"
-ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
-MOSQUITTO_DIR = ROOT / "deploy" / "mosquitto"
-MOSQUITTO_CONF = MOSQUITTO_DIR / "mosquitto.conf"
-ACL_FILE = MOSQUITTO_DIR / "acl"
-MAKE_PASSWD = MOSQUITTO_DIR / "make-passwd.sh"
-
-CORE_SERVICES = {"mosquitto-init", "mosquitto", "postgres", "telecare"}
-DEMO_SERVICES = {"simulator"}
-
-# Variables that compose and the mosquitto-init script use, and that are NOT settings of the service.
-# They deliberately lack the TELECARE_ prefix: only fields of telecare.config.Settings carry it.
-COMPOSE_ONLY_VARIABLES = frozenset(
-    {"MQTT_SERVICE_PASSWORD", "MQTT_SIMULATOR_PASSWORD", "POSTGRES_PASSWORD", "MQTT_HUB_CREDENTIALS_DIR"}
+from tests.test_compose import (  # noqa: F401 - compose is a fixture
+    ACL_FILE,
+    COMPOSE_FILE,
+    HUBS,
+    MAKE_PASSWD,
+    MOSQUITTO_CONF,
+    MOSQUITTO_DIR,
+    ROOT,
+    SERVICE_USER,
+    SIMULATOR_USER,
+    TIMEOUT,
+    compose,
+    interpolate,
 )
-# The one optional secret: the demo simulator's password must NOT be required, or production could not
-# start without creating a user that may publish as any hub. The simulator's shell checks it instead.
-OPTIONAL_SECRETS = frozenset({"MQTT_SIMULATOR_PASSWORD"})
-SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN")
-
-SERVICE_USER = "telecare-service"
-SIMULATOR_USER = "telecare-simulator"
-HUBS = ("hub-a", "hub-b")
-TIMEOUT = 10.0
-
-ENV_PREFIX: str = Settings.model_config["env_prefix"]
-SETTINGS_ENV_NAMES = frozenset(f"{ENV_PREFIX}{name}".upper() for name in Settings.model_fields)
-SECRET_SETTINGS_ENV_NAMES = frozenset(
-    f"{ENV_PREFIX}{name}".upper()
-    for name, info in Settings.model_fields.items()
-    if info.annotation is SecretStr
-)
-
 
 
 # --------------------------------------------------------------------------- make-passwd.sh

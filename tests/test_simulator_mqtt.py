@@ -19,25 +19,18 @@ from simulator.command import main
 from simulator.eventsfile import mqtt_payload
 from simulator.faults import malformed_messages
 from simulator.fleet import publish_homes
-from simulator.publisher import PROTOCOLS, BrokerAddress, HubPublisher, Pacer, PublishError
+from simulator.publisher import (
+    PROTOCOLS,
+    BrokerAddress,
+    HubPublisher,
+    Pacer,
+    PublishError,
+)
 from simulator.simulation import build_homes
 from telecare.clock import AcceleratedClock
 
 MOSQUITTO = ("127.0.0.1", 1883)
 BROKER = BrokerAddress(*MOSQUITTO)
-
-
-def _listening(address: tuple[str, int]) -> bool:
-    try:
-        socket.create_connection(address, timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
-needs_mosquitto = pytest.mark.skipif(
-    not _listening(MOSQUITTO), reason="no Mosquitto on 127.0.0.1:1883"
-)
 
 
 class Collector:
@@ -104,7 +97,6 @@ def count_events(n: int) -> Callable[[Collector], bool]:
     return lambda collector: collector.events_seen >= n
 
 
-@needs_mosquitto
 @pytest.mark.parametrize("protocol", ["5", "3.1.1"])
 def test_publisher_delivers_every_event_to_a_real_broker(prefix, collector, protocol):
     home = one_home(prefix)
@@ -126,7 +118,6 @@ def test_publisher_delivers_every_event_to_a_real_broker(prefix, collector, prot
     assert json.loads(collector.on(f"{home.hub}/status")[0].payload) == {"online": True}
 
 
-@needs_mosquitto
 def test_hub_and_device_status_are_retained(prefix, collector):
     home = one_home(prefix)
     with HubPublisher(home.hub, topic_prefix=prefix) as publisher:
@@ -144,7 +135,6 @@ def test_hub_and_device_status_are_retained(prefix, collector):
         late.close(clear_retained=False)
 
 
-@needs_mosquitto
 def test_hub_will_says_offline_when_the_hub_drops(prefix, collector):
     home = one_home(prefix)
     publisher = HubPublisher(home.hub, topic_prefix=prefix, protocol=mqtt.MQTTv5)
@@ -159,7 +149,6 @@ def test_hub_will_says_offline_when_the_hub_drops(prefix, collector):
     assert collector.on("/status")[-1].topic == f"{prefix}/{home.hub}/status"
 
 
-@needs_mosquitto
 def test_publisher_keeps_few_messages_unacknowledged(prefix, collector):
     home = one_home(prefix)
     events = list(home.events())
@@ -178,7 +167,6 @@ def test_publisher_keeps_few_messages_unacknowledged(prefix, collector):
     assert collector.wait_for(count_events(len(events)))
 
 
-@needs_mosquitto
 def test_duplicates_arrive_as_identical_copies(prefix, collector):
     home = one_home(prefix)
     events = list(home.events())
@@ -191,7 +179,6 @@ def test_duplicates_arrive_as_identical_copies(prefix, collector):
     assert len(payloads) - len(set(payloads)) == counts.duplicates
 
 
-@needs_mosquitto
 def test_malformed_payloads_arrive_byte_for_byte(prefix, collector):
     home = one_home(prefix)
     messages = malformed_messages(home.household, 9, home.window_start, home.window_end, seed=1)
@@ -204,7 +191,6 @@ def test_malformed_payloads_arrive_byte_for_byte(prefix, collector):
     assert got == {(f"{prefix}/{home.hub}/{m.topic_suffix}", m.payload) for m in messages}
 
 
-@needs_mosquitto
 @pytest.mark.parametrize("protocol", ["5", "3.1.1"])
 def test_command_publishes_every_home_to_the_broker(prefix, collector, capsys, protocol):
     code = main(
@@ -239,7 +225,6 @@ def test_command_publishes_every_home_to_the_broker(prefix, collector, capsys, p
     assert len(collector.on("/event")) == total
 
 
-@needs_mosquitto
 def test_paced_homes_stop_cleanly_when_told(prefix, collector):
     homes = build_homes(2, seed=4, days=1, hub_prefix=f"{prefix}-h")
     total = sum(1 for h in homes for _ in h.events())
