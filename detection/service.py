@@ -48,6 +48,7 @@ class DetectionService:
         self._watermarks: dict[str, int] = {}
         self._dirty: set[str] = set()
         self._lock = threading.RLock()
+        self._closing = threading.Event()
 
     # ------------------------------------------------------------------ start and stop
     def recover(self) -> int:
@@ -118,6 +119,10 @@ class DetectionService:
                 )
         return len(rows)
 
+    def close(self) -> None:
+        """Stop waiting for the database (the caller is shutting down)."""
+        self._closing.set()
+
     # ------------------------------------------------------------------ live input
     def on_events(self, events: list[SensorEvent], hub_status: Iterable = ()) -> None:
         """Called by ingest after each committed batch (events in storage order)."""
@@ -159,20 +164,40 @@ class DetectionService:
         self._household_ids[household.hub] = household.id
         self.engine.add_household(household.hub, household.timezone)
 
+    def _store_signals(self, signals: list[Signal]) -> list[AlertChange]:
+        """Write the signals' alerts in one transaction; while the database is unreachable, wait and
+        retry (an alert must not be dropped because the connection blinked)."""
+        delay = 0.5
+        while True:
+            try:
+                with session_scope(self.factory) as session:
+                    changes = []
+                    for s in signals:
+                        household_id = self._household_ids[s.hub]
+                        change = (
+                            apply_signal(session, household_id, s)
+                            if isinstance(s, AlertSignal)
+                            else apply_clear(session, household_id, s)
+                        )
+                        if change is not None:
+                            changes.append(change)
+                    return changes
+            except DBAPIError as exc:
+                if not is_transient(exc):
+                    raise
+                metrics.STORAGE_RETRIES.inc()
+                log.warning("storage unavailable, retrying alerts", extra=fields(delay_s=delay))
+                # Waiting here holds back ingest too (its writer thread runs detection), so no more
+                # events pile up unseen. On shutdown, give up: the watermark has not moved, so the
+                # next start replays these events and raises the alerts then.
+                if self._closing.wait(delay):
+                    raise
+                delay = min(delay * 2, 30.0)
+
     def _persist(self, signals: list[Signal]) -> list[AlertChange]:
         if not signals:
             return []
-        changes: list[AlertChange] = []
-        with session_scope(self.factory) as session:
-            for s in signals:
-                household_id = self._household_ids[s.hub]
-                change = (
-                    apply_signal(session, household_id, s)
-                    if isinstance(s, AlertSignal)
-                    else apply_clear(session, household_id, s)
-                )
-                if change is not None:
-                    changes.append(change)
+        changes = self._store_signals(signals)
         for change in changes:  # after the commit: nothing is announced that was not stored
             if change.created:
                 metrics.ALERTS_RAISED.labels(change.kind).inc()

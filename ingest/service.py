@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import paho.mqtt.client as mqtt
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.decode import Decoded, MessageDecoder, ReceivedMessage, Rejection
@@ -29,7 +29,7 @@ from telecare import metrics
 from telecare.clock import Clock
 from telecare.broker_address import BrokerAddress
 from telecare.config import Settings
-from telecare.db import session_scope
+from telecare.db import is_transient, session_scope
 from telecare.domain import DeviceType
 from telecare.logs import fields
 
@@ -178,10 +178,24 @@ class Ingester:
         while True:
             batch = self._collect()
             if batch:
-                self._handle(batch)
+                self._handle_until_done(batch)
             elif self._stop.is_set() and self._queue.empty():
                 return
             metrics.INGEST_QUEUE.set(self._queue.qsize())
+
+    def _handle_until_done(self, batch: list[tuple[ReceivedMessage, float]]) -> None:
+        """The writer thread must never die: an unexpected failure retries the same batch."""
+        delay = 0.5
+        while True:
+            try:
+                self._handle(batch)
+                return
+            except Exception:  # noqa: BLE001 - logged; the batch stays un-acked until it is stored
+                metrics.STORAGE_RETRIES.inc()
+                log.exception("ingest batch failed, retrying", extra=fields(delay_s=delay))
+                if self._stop.wait(delay):
+                    return
+                delay = min(delay * 2, 30.0)
 
     def _handle(self, batch: list[tuple[ReceivedMessage, float]]) -> None:
         now = self.clock.now()
@@ -219,8 +233,8 @@ class Ingester:
             try:
                 with session_scope(self.factory) as session:
                     return write_batch(session, decoded)
-            except (OperationalError, DBAPIError) as exc:
-                if not _is_transient(exc):
+            except DBAPIError as exc:
+                if not is_transient(exc):
                     return self._commit_one_by_one(decoded)
                 metrics.STORAGE_RETRIES.inc()
                 log.warning("storage unavailable, retrying batch", extra=fields(delay_s=delay))
@@ -243,14 +257,3 @@ class Ingester:
                     part = write_batch(session, [bad])
             total.merge(part)
         return total
-
-
-def _is_transient(exc: DBAPIError) -> bool:
-    """Connection-level failures are retried; a row the database refuses is not."""
-    if exc.connection_invalidated:
-        return True
-    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-    return any(
-        s in text
-        for s in ("connection", "could not connect", "server closed", "database is locked", "timeout")
-    )

@@ -14,6 +14,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,7 +29,8 @@ def make_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Engine
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    connect_args: dict[str, Any] = {}
+    # The application name lets an operator (and the tests) tell the service's connections apart.
+    connect_args: dict[str, Any] = {"application_name": f"telecare:{schema}" if schema else "telecare"}
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
     kwargs.setdefault("pool_size", 10)
@@ -72,6 +74,22 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure worth retrying: the connection, not the data (a lost server, a locked SQLite file)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    text_ = str(exc.orig if exc.orig is not None else exc).lower()
+    return any(
+        s in text_
+        for s in (
+            "connection", "could not connect", "server closed", "terminating", "database is locked",
+            "timeout", "the database system is",
+        )
+    )
 
 
 def ping(engine: Engine) -> bool:

@@ -7,11 +7,13 @@ raised): the machine's stock config drops messages past 1000 queued for a subscr
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import timedelta
 
 import paho.mqtt.client as mqtt
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 
 from telecare.db import make_engine
@@ -111,3 +113,53 @@ def test_killing_the_service_mid_flood_loses_no_event(private_mosquitto, pg_sche
     wait_for(lambda: stored_events(pg_engine) >= len(messages), timeout=120)
     service.stop()
     assert stored_events(pg_engine) == len(messages)
+
+
+def test_database_connections_dropped_mid_flood_lose_no_event_and_no_alert(
+    private_mosquitto, pg_schema, pg_engine, tmp_path, start_service
+):
+    from tests.conftest import Stack, _settings
+
+    settings = _settings(tmp_path, mqtt_url=f"mqtt://127.0.0.1:{private_mosquitto.port}",
+                         database_url=PG_URL)
+    stack = Stack("private-mosquitto+postgres", settings, "127.0.0.1", private_mosquitto.port,
+                  mqtt.MQTTv5, pg_schema)
+    homes = [factories.household() for _ in range(5)]
+    service = start_service(stack, homes)
+    messages = flood_payloads([h.hub for h in homes], 8_000)
+    press = factories.payload(factories.recent(1), True, seq=1)
+
+    def publish_all() -> None:
+        pub = Publisher("127.0.0.1", private_mosquitto.port, mqtt.MQTTv5)
+        for i, (path, body) in enumerate(messages):
+            pub.publish(f"{stack.prefix}/{path}/event", body)
+            if i == 4_000:
+                pub.publish(f"{stack.prefix}/{homes[0].hub}/btn-help/event", press)
+        pub.close()
+
+    thread = threading.Thread(target=publish_all)
+    thread.start()
+    retries_before = REGISTRY.get_sample_value("telecare_ingest_storage_retries_total") or 0
+    admin = make_engine(PG_URL)
+    wait_for(lambda: stored_events(pg_engine) >= 1_000, timeout=60, every=0.01)
+    # What a database restart or a network cut does to our sessions, again and again for two
+    # seconds, so that some kills land in the middle of a batch's transaction.
+    pause, until, killed = threading.Event(), time.monotonic() + 2.0, 0
+    while time.monotonic() < until:
+        with admin.begin() as c:
+            killed += c.execute(
+                text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                     "WHERE application_name = :app"), {"app": f"telecare:{pg_schema}"}
+            ).scalar_one()
+        pause.wait(0.02)
+    admin.dispose()
+    assert killed >= 5
+    thread.join(120)
+    wait_for(lambda: stored_events(pg_engine) >= len(messages) + 1, timeout=120)
+    with pg_engine.connect() as c:
+        alerts = c.execute(text("SELECT kind FROM alerts")).scalars().all()
+    assert stored_events(pg_engine) == len(messages) + 1
+    assert alerts == ["help_request"]
+    assert service.ingester._writer.is_alive()
+    retries = (REGISTRY.get_sample_value("telecare_ingest_storage_retries_total") or 0) - retries_before
+    assert retries > 0, "no batch was caught mid-transaction: the retry path was not exercised"
