@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import AlertChange, apply_clear, apply_signal
@@ -21,7 +22,7 @@ from detection.engine import DetectionEngine
 from detection.safety import STATE_VERSION, SafetyConfig, Signal
 from telecare import metrics
 from telecare.clock import Clock
-from telecare.db import session_scope
+from telecare.db import is_transient, session_scope
 from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
 from telecare.logs import fields
 from telecare.models import Device, DetectorState, Event, Household, utcnow
