@@ -19,6 +19,20 @@ class AlertAction(enum.StrEnum):
     RESOLVE = "resolve"
     CLEAR = "clear"
     SILENCE = "silence"
+    # Timeline entries that do not change the status (never in TRANSITIONS):
+    NOTE = "note"
+    ESCALATE = "escalate"  # an escalation step notified its recipients
+    REMIND = "remind"  # acknowledged but still not resolved
+    DELIVERY_FAILED = "delivery_failed"  # every channel of a contact failed: a problem to look at
+
+
+class Outcome(enum.StrEnum):
+    """What resolving found. Recorded on the alert and in its timeline."""
+
+    GENUINE = "genuine"
+    FALSE_ALARM = "false_alarm"
+    NO_ACTION_NEEDED = "no_action_needed"
+    OTHER = "other"
 
 
 OPEN_STATUSES = frozenset({AlertStatus.TRIGGERED, AlertStatus.ACKNOWLEDGED})

@@ -1,8 +1,12 @@
 """Turning detector signals into alerts. Storage functions: they take the session, never commit.
 
 One open alert per household and kind: a repeat updates it (count, last seen, latest summary) without
-creating a new one. Each signal's episode key is recorded once, so replaying a stream after a crash
-changes nothing that was already recorded.
+creating a new one, and without notifying anyone again. Each signal's episode key is recorded once, so
+replaying a stream after a crash changes nothing that was already recorded.
+
+A new alert copies its escalation policy and writes its first notifications to the outbox in the same
+transaction. While the household is silenced or away the alert is still recorded, as ``silenced``,
+and nobody is notified.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts import escalation
 from alerts.lifecycle import OPEN_STATUSES, AlertAction, AlertStatus, next_status
-from telecare.domain import AlertSignal, ClearSignal
-from telecare.models import Alert, AlertOccurrence, AlertTimelineEntry, utcnow
+from telecare.domain import AlertSignal, ClearSignal, HouseholdStatus
+from telecare.models import Alert, AlertOccurrence, AlertTimelineEntry, Household, Silence, utcnow
 
 DETECTOR = "detector"
 
@@ -35,7 +40,10 @@ class AlertChange:
     ts: datetime
 
 
-def apply_signal(session: Session, household_id: int, signal: AlertSignal) -> AlertChange | None:
+def apply_signal(
+    session: Session, household_id: int, signal: AlertSignal, now: datetime | None = None
+) -> AlertChange | None:
+    """Record a detector signal; a new alert starts its escalation (``now`` defaults to its time)."""
     kind = signal.kind.value
     already = session.scalar(
         select(AlertOccurrence.id).where(
@@ -48,9 +56,13 @@ def apply_signal(session: Session, household_id: int, signal: AlertSignal) -> Al
         return None
     alert = _open_alert(session, household_id, kind)
     severity = signal.effective_severity
+    silenced_by = None if alert is not None else _silenced_by(session, household_id, signal.ts)
+    if silenced_by is not None:
+        alert = _silenced_alert(session, household_id, kind)
     created = alert is None
     if alert is None:
-        status = next_status(None, AlertAction.TRIGGER)
+        action = AlertAction.SILENCE if silenced_by is not None else AlertAction.TRIGGER
+        status = next_status(None, action)
         alert = Alert(
             household_id=household_id,
             kind=kind,
@@ -64,7 +76,10 @@ def apply_signal(session: Session, household_id: int, signal: AlertSignal) -> Al
         )
         session.add(alert)
         session.flush()
-        _timeline(session, alert.id, AlertAction.TRIGGER, None, status, signal.summary)
+        note = signal.summary if silenced_by is None else f"{signal.summary} (not notified: {silenced_by})"
+        _timeline(session, alert.id, action, None, status, note)
+        if silenced_by is None:
+            escalation.start(session, alert, now or signal.ts)
     else:
         alert.count += 1
         alert.last_seen_at = max(alert.last_seen_at, signal.ts)
@@ -93,9 +108,40 @@ def apply_clear(session: Session, household_id: int, signal: ClearSignal) -> Ale
     alert.status = after.value
     alert.closed_at = signal.ts
     alert.updated_at = utcnow()
+    alert.next_step_at = alert.step_token = alert.remind_at = None  # nothing more to escalate
     _timeline(session, alert.id, AlertAction.CLEAR, before, after, signal.summary)
     session.flush()
     return _change(alert, signal.hub, False, signal.ts)
+
+
+def _silenced_by(session: Session, household_id: int, ts: datetime) -> str | None:
+    """Why alerts of this household are not notified at ``ts`` (away, a silence), or None."""
+    household = session.get(Household, household_id)
+    if household is not None and household.status == HouseholdStatus.AWAY.value:
+        return "household is in away mode"
+    silence = session.scalars(
+        select(Silence)
+        .where(Silence.household_id == household_id, Silence.starts_at <= ts, Silence.ends_at > ts)
+        .order_by(Silence.ends_at.desc())
+    ).first()
+    if silence is None:
+        return None
+    return f"silenced until {silence.ends_at:%Y-%m-%d %H:%M} UTC by {silence.author}: {silence.reason}"
+
+
+def _silenced_alert(session: Session, household_id: int, kind: str) -> Alert | None:
+    """The silenced alert that repeats during a silence add to (so they are counted, not multiplied)."""
+    return session.scalars(
+        select(Alert)
+        .where(
+            Alert.household_id == household_id,
+            Alert.kind == kind,
+            Alert.status == AlertStatus.SILENCED.value,
+            Alert.closed_at.is_(None),
+        )
+        .order_by(Alert.id.desc())
+        .with_for_update()
+    ).first()
 
 
 def _open_alert(session: Session, household_id: int, kind: str) -> Alert | None:
@@ -118,11 +164,12 @@ def _timeline(
     after: AlertStatus,
     note: str,
     actor: str = DETECTOR,
+    at: datetime | None = None,
 ) -> None:
     session.add(
         AlertTimelineEntry(
             alert_id=alert_id,
-            at=utcnow(),
+            at=at or utcnow(),
             actor=actor,
             action=action.value,
             from_status=before.value if before else None,

@@ -60,6 +60,19 @@ class Settings(BaseSettings):
     tick_s: float = Field(default=15.0, gt=0)
     snapshot_s: float = Field(default=30.0, gt=0)
 
+    # --- alert delivery and escalation
+    public_base_url: str | None = Field(
+        default=None, description="base of links in notifications; empty uses http_host:http_port"
+    )
+    ack_link_ttl_s: int = Field(default=24 * 3600, ge=60)
+    delivery_poll_s: float = Field(default=0.2, gt=0)
+    delivery_retry_base_s: float = Field(default=5.0, gt=0)
+    delivery_retry_max_s: float = Field(default=300.0, gt=0)
+    delivery_attempts_per_channel: int = Field(default=3, ge=1, le=20)
+    escalation_poll_s: float = Field(default=1.0, gt=0)
+    daily_summary_at: str = Field(default="20:00", pattern=r"^\d{2}:\d{2}$",
+                                  description="household-local time of the daily reassurance")
+
     # --- logging
     log_level: str = "INFO"
     log_json: bool = False
@@ -89,6 +102,10 @@ class Settings(BaseSettings):
         return BrokerAddress(
             self.embedded_mqtt_host, self.embedded_mqtt_port, "telecare-service", None, False
         )
+
+    @property
+    def link_base(self) -> str:
+        return (self.public_base_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -24,3 +24,10 @@ STORAGE_RETRIES = Counter("telecare_ingest_storage_retries_total", "Batches retr
 ALERTS_RAISED = Counter("telecare_alerts_raised_total", "Alerts raised, by kind", ["kind"])
 ALERTS_CLEARED = Counter("telecare_alerts_cleared_total", "Alerts cleared, by kind", ["kind"])
 DETECTION_ERRORS = Counter("telecare_detection_errors_total", "Detector failures (event kept)")
+DELIVERY_ATTEMPTS = Counter(
+    "telecare_delivery_attempts_total", "Notification delivery attempts, by result", ["result"]
+)
+NOTIFICATIONS_SENT = Counter("telecare_notifications_sent_total", "Notifications delivered")
+NOTIFICATIONS_FAILED = Counter(
+    "telecare_notifications_failed_total", "Notifications that failed on every channel"
+)

@@ -154,6 +154,15 @@ class Alert(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Added by migration 0002: the outcome, and the escalation policy copied when it triggered, with
+    # the persisted schedule (step count, when the next one is due, a token that changes each time).
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    policy: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    escalation_step: Mapped[int] = mapped_column(Integer, default=0)
+    next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    step_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 
 class AlertOccurrence(Base):
@@ -203,3 +212,112 @@ class DetectorState(Base):
     state: Mapped[bytes] = mapped_column(LargeBinary)
     last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --------------------------------------------------------------------------- care circle and delivery
+class Contact(Base):
+    """A person in a household's care circle. ``channels`` are Apprise URLs: first is primary."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # responder | carer | family
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    min_severity: Mapped[str] = mapped_column(String(20), default="info")
+    quiet_start: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "22:00", local
+    quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    daily_summary: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EscalationPolicy(Base):
+    """Ordered steps; ``household_id`` NULL is the default policy, a household row overrides it."""
+
+    __tablename__ = "escalation_policies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), nullable=True, unique=True
+    )
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    repeat: Mapped[int] = mapped_column(Integer, default=0)
+    reminder_min: Mapped[int] = mapped_column(Integer, default=30)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Silence(Base):
+    """A time-boxed silence of a household: alerts are recorded as ``silenced``, never notified."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notification(Base):
+    """The outbox: written in the alert's transaction, sent by the delivery worker after commit."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)  # idempotency key, sent in the title
+    alert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), nullable=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), nullable=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20))  # alert | escalation | reminder | test | summary
+    step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    channels: Mapped[list[str]] = mapped_column(JSON)  # copied: a later edit doesn't change it
+    channel_index: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # on the current channel
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | failed
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class DeliveryAttempt(Base):
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel_index: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(300))  # scheme and host only: no secrets
+    ok: Mapped[bool] = mapped_column(Boolean)
+    result: Mapped[str] = mapped_column(String(40))
+    error: Mapped[str] = mapped_column(Text, default="")
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AckLinkUse(Base):
+    """The nonce of each acknowledgement link that was used: a link acknowledges once."""
+
+    __tablename__ = "ack_link_uses"
+
+    nonce: Mapped[str] = mapped_column(String(40), primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime)

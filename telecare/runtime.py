@@ -15,6 +15,8 @@ import paho.mqtt.client as mqtt
 import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from alerts import escalation, summaries
+from alerts.delivery import DeliveryWorker
 from alerts.service import AlertChange
 from detection.service import ChangeListener, DetectionService
 from ingest.broker import EmbeddedBroker
@@ -69,11 +71,13 @@ class TelecareService:
         self.broker = broker
         self.protocol = mqtt.MQTTv311 if s.uses_embedded_broker else PROTOCOLS["5"]
 
+        # The outbox is read after every commit that may have added to it, and polled besides.
+        self.delivery = DeliveryWorker(self.factory, s, self.clock)
         self.detection = DetectionService(
             self.factory,
             self.clock,
             timedelta(minutes=s.inactivity_limit_min),
-            listeners=self.listeners,
+            listeners=[*self.listeners, self.delivery.wake],
         )
         self.detection.recover()
         self.ingester = Ingester(
@@ -88,10 +92,21 @@ class TelecareService:
         self.scheduler.add_job(
             self.detection.snapshot, "interval", seconds=s.snapshot_s, id="snapshot", **common
         )
+        # Escalation steps and reminders are due by timestamps stored on the alerts, so a run that
+        # was missed while the process was down simply finds them due at the next one.
+        self.scheduler.add_job(
+            self.escalation_tick, "interval", seconds=s.escalation_poll_s, id="escalation", **common
+        )
+        self.scheduler.add_job(
+            self.summary_tick, "interval", seconds=60, id="daily_summary", **common
+        )
         self.scheduler.start()
+        self.delivery.start()
 
         if self.serve_http:
             app = create_app(s, self.factory, self.health)
+            app.state.clock = self.clock
+            app.state.wake_delivery = self.delivery.wake
             config = uvicorn.Config(
                 app, host=s.http_host, port=s.http_port, log_level="warning", access_log=False
             )
@@ -102,6 +117,19 @@ class TelecareService:
             "service started",
             extra=fields(embedded_broker=s.uses_embedded_broker, database=self.engine.dialect.name),
         )
+
+    def escalation_tick(self) -> int:
+        """Fire the escalation steps and reminders due now (by ``self.clock``)."""
+        fired = escalation.run_due(self.factory, self.clock.now())
+        if fired:
+            self.delivery.wake()
+        return fired
+
+    def summary_tick(self) -> int:
+        queued = summaries.enqueue_due(self.factory, self.clock.now(), self.settings.daily_summary_at)
+        if queued:
+            self.delivery.wake()
+        return queued
 
     def _on_committed(self, result: BatchResult) -> None:
         self.detection.on_events(result.stored, result.hub_status)
@@ -128,10 +156,15 @@ class TelecareService:
         if self._stopped:
             return
         self._stopped = True
+        self.detection.close()  # a detector waiting on an unreachable database gives up now
         if self.scheduler:
             self.scheduler.shutdown(wait=True)
         self.ingester.stop()
-        self.detection.snapshot(everything=True)
+        self.delivery.stop()
+        try:
+            self.detection.snapshot(everything=True)
+        except Exception:  # noqa: BLE001 - the next start replays from the last saved watermark
+            log.exception("could not save detector state at shutdown")
         if self.http:
             self.http.should_exit = True
             if self._http_thread:

@@ -18,7 +18,7 @@ from alerts.lifecycle import AlertStatus
 from telecare import __version__
 from telecare.config import Settings
 from telecare.models import Alert
-from web import api, queries
+from web import alerts_api, api, queries
 from web.security import COOKIE, require_caller, session_cookie_value, token_matches
 
 HealthCheck = Callable[[], dict[str, bool]]
@@ -42,6 +42,8 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.include_router(api.router)
+    app.include_router(alerts_api.router)
+    app.include_router(alerts_api.ack_router)
     _error_format(app)
 
     @app.get("/health", tags=["operations"], summary="Broker and database reachability")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class HouseholdOut(BaseModel):
@@ -69,3 +69,111 @@ class ErrorBody(BaseModel):
 
 class ErrorOut(BaseModel):
     error: ErrorBody
+
+
+# --------------------------------------------------------------------------- alert actions, care circle
+class ActionIn(BaseModel):
+    by: str = Field(default="", max_length=120, description="who is acting (defaults to the caller)")
+    note: str = Field(default="", max_length=2000)
+
+
+class ResolveIn(ActionIn):
+    outcome: Literal["genuine", "false_alarm", "no_action_needed", "other"]
+
+
+class NoteIn(ActionIn):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class TimelineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    key: str
+    alert_id: int | None
+    contact_id: int | None
+    purpose: str
+    step: int | None
+    status: str
+    channel_index: int
+    attempts: int
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    last_error: str
+
+
+class AlertDetailOut(BaseModel):
+    id: int
+    status: str
+    kind: str
+    severity: str
+    summary: str
+    outcome: str | None
+    acknowledged_by: str | None
+    next_step_at: datetime | None
+    policy: dict[str, Any] | None
+    timeline: list[TimelineOut]
+    notifications: list[NotificationOut]
+
+
+class ContactIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: Literal["responder", "carer", "family"]
+    channels: list[str] = Field(min_length=1, max_length=10, description="Apprise URLs, primary first")
+    min_severity: Literal["info", "warning", "urgent", "critical"] = "info"
+    quiet_hours: str | None = Field(default=None, description="local, e.g. 22:00-07:00")
+    daily_summary: bool = False
+
+
+class ContactOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    household_id: int
+    name: str
+    role: str
+    channels: list[str]
+    min_severity: str
+    quiet_start: str | None
+    quiet_end: str | None
+    daily_summary: bool
+
+
+class SilenceIn(BaseModel):
+    minutes: int = Field(ge=1, le=60 * 24 * 60)
+    reason: str = Field(min_length=1, max_length=500)
+    author: str = Field(min_length=1, max_length=120)
+
+
+class SilenceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    household_id: int
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    author: str
+
+
+class StepIn(BaseModel):
+    roles: list[Literal["responder", "carer", "family"]] = []
+    contacts: list[int] = []
+    wait_min: float = Field(default=5, ge=0, le=24 * 60)
+
+
+class PolicyIn(BaseModel):
+    steps: list[StepIn] = Field(min_length=1, max_length=20)
+    repeat: int = Field(default=0, ge=0, le=20)
+    reminder_min: int = Field(default=30, ge=0, le=24 * 60)
