@@ -2,52 +2,115 @@
 
 The live service, ``replay`` and the tests all drive this same class: the service hands it committed
 events and clock ticks; replay hands it an events file and a manual clock.
+
+Each household has two monitors: its ``SafetyMonitor`` (fixed rules, from day one) in
+``engine.monitors`` and its ``RoutineModel`` (learned routine) in ``engine.routines``. ``dump`` and
+``restore`` save and load both together as one versioned blob.
 """
 
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from detection.routine import RoutineConfig, RoutineModel
 from detection.safety import SafetyConfig, SafetyMonitor, Signal
-from telecare.domain import SensorEvent
+from telecare.domain import AlertKind, AlertSignal, SensorEvent
+
+# Version of the snapshot ``dump`` writes: 2 = {"safety": SafetyMonitor, "routine": RoutineModel}.
+STATE_VERSION = 2
+# Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
+# out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
+_MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})
 
 
 class DetectionEngine:
-    def __init__(self, config: SafetyConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: SafetyConfig | None = None,
+        routine: RoutineConfig | None = None,
+        *,
+        learn: bool = True,
+        model: Callable[[str, str, RoutineConfig], RoutineModel] = RoutineModel,
+    ) -> None:
         self.config = config or SafetyConfig()
+        self.routine_config = routine or RoutineConfig(inactivity_cap=self.config.inactivity_limit)
+        self.learn = learn  # False: the fixed safety rules only
+        self.model = model  # what learns the routine (the evaluation swaps in the fixed rules)
         self.monitors: dict[str, SafetyMonitor] = {}
+        self.routines: dict[str, RoutineModel] = {}
 
     def add_household(self, hub: str, timezone: str) -> SafetyMonitor:
         monitor = self.monitors.get(hub)
         if monitor is None:
             monitor = self.monitors[hub] = SafetyMonitor(hub, timezone, self.config)
+        if self.learn and hub not in self.routines:
+            self.routines[hub] = self.model(hub, timezone, self.routine_config)
         return monitor
 
     def restore(self, hub: str, blob: bytes) -> SafetyMonitor:
-        monitor = pickle.loads(blob)  # noqa: S301 - our own state, from our own database
+        state = pickle.loads(blob)  # noqa: S301 - our own state, from our own database
+        if isinstance(state, SafetyMonitor):  # a version 1 snapshot: the safety rules only
+            state = {"safety": state, "routine": None}
+        monitor = state["safety"]
         monitor.config = self.config  # settings may have changed since the snapshot
         self.monitors[hub] = monitor
+        routine = state.get("routine")
+        if routine is not None:
+            routine.config = self.routine_config
+            self.routines[hub] = routine
+        elif self.learn:
+            self.routines[hub] = self.model(hub, monitor.timezone, self.routine_config)
         return monitor
 
     def dump(self, hub: str) -> bytes:
-        return pickle.dumps(self.monitors[hub], protocol=pickle.HIGHEST_PROTOCOL)
+        state = {"safety": self.monitors[hub], "routine": self.routines.get(hub)}
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
     def process(self, events: Iterable[SensorEvent]) -> list[Signal]:
         signals: list[Signal] = []
         for event in events:
             monitor = self.monitors.get(event.hub)
-            if monitor is not None:
-                signals += monitor.observe(event)
+            if monitor is None:
+                continue
+            safety = monitor.observe(event)
+            routine = self.routines.get(event.hub)
+            if routine is not None:
+                self._note(routine, safety)
+                signals += safety
+                signals += routine.learn_one(event)
+            else:
+                signals += safety
         return signals
 
     def hub_status(self, hub: str, online: bool, at: datetime) -> list[Signal]:
         monitor = self.monitors.get(hub)
+        routine = self.routines.get(hub)
+        if routine is not None and hasattr(routine, "hub_status"):
+            routine.hub_status(online, at)
         return monitor.hub_status(online, at) if monitor else []
 
     def tick(self, now: datetime) -> list[Signal]:
         signals: list[Signal] = []
-        for monitor in self.monitors.values():
-            signals += monitor.check(now)
+        for hub, monitor in self.monitors.items():
+            safety = monitor.check(now)
+            routine = self.routines.get(hub)
+            if routine is not None:
+                if getattr(routine, "monitoring", False):
+                    # Learned: the routine model owns inactivity now (capped by the same limit).
+                    safety = [s for s in safety if s.kind is not AlertKind.INACTIVITY]
+                self._note(routine, safety)
+                signals += safety
+                if monitor.hub_online and not monitor.away:
+                    signals += routine.check(now)
+            else:
+                signals += safety
         return signals
+
+    @staticmethod
+    def _note(routine: RoutineModel, signals: list[Signal]) -> None:
+        """A safety alert about the person marks the day: the routine model will not learn it."""
+        for s in signals:
+            if isinstance(s, AlertSignal) and s.kind in _MARKS_DAY:
+                routine.note_alert(s.ts)

@@ -18,8 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import AlertChange, apply_clear, apply_signal
-from detection.engine import DetectionEngine
-from detection.safety import STATE_VERSION, SafetyConfig, Signal
+from detection.engine import STATE_VERSION, DetectionEngine
+from detection.safety import SafetyConfig, Signal
 from telecare import metrics
 from telecare.clock import Clock
 from telecare.db import is_transient, session_scope
@@ -176,7 +176,9 @@ class DetectionService:
                     for s in signals:
                         household_id = self._household_ids[s.hub]
                         change = (
-                            apply_signal(session, household_id, s)
+                            # Escalation runs from when the service learns of it, not from the
+                            # event's own time: a late event must not arrive already overdue.
+                            apply_signal(session, household_id, s, now=self.clock.now())
                             if isinstance(s, AlertSignal)
                             else apply_clear(session, household_id, s)
                         )
@@ -210,7 +212,7 @@ class DetectionService:
             elif change.status == "cleared":
                 metrics.ALERTS_CLEARED.labels(change.kind).inc()
                 log.info("alert cleared", extra=fields(alert=change.alert_id, kind=change.kind))
-        for listener in self.listeners:
+        for listener in self.listeners if changes else ():
             try:
                 listener(changes)
             except Exception:  # noqa: BLE001 - a listener must not undo a committed alert

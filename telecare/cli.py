@@ -42,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     lst = hsub.add_parser("list", help="list households")
     lst.set_defaults(handler=_household_list)
 
+    from alerts import command as alerts_command
+
+    contact = sub.add_parser("contact", help="manage a household's care circle (add, list, remove)")
+    alerts_command.add_contact_arguments(contact)
+    channel = sub.add_parser("channel", help="test notification channels")
+    alerts_command.add_channel_arguments(channel)
+    for p in (contact, channel):
+        p.set_defaults(handler=_with_settings)
+
     from simulator import command as simulate_command
 
     simulate = sub.add_parser(
@@ -52,6 +61,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     simulate_command.add_arguments(simulate)
     simulate.set_defaults(handler=simulate_command.run)
+
+    from detection import replay as replay_command
+
+    replay = sub.add_parser(
+        "replay",
+        help="run detection over an events file; alerts as JSON Lines on stdout",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=replay_command.__doc__,
+    )
+    replay_command.add_arguments(replay)
+    replay.set_defaults(handler=replay_command.run)
+
+    from detection import evaluate as evaluate_command
+
+    evaluate = sub.add_parser(
+        "evaluate",
+        help="score detection against injected anomalies (simulated and real homes)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=evaluate_command.__doc__,
+    )
+    evaluate_command.add_arguments(evaluate)
+    evaluate.set_defaults(handler=evaluate_command.run)
 
     from telecare import demo
 
@@ -67,6 +98,14 @@ def load_settings() -> Settings:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
     return settings
+
+
+def _with_settings(args: argparse.Namespace) -> int:
+    """Run an ``alerts.command`` action (``args.func``) with the loaded settings."""
+    if not getattr(args, "func", None):
+        print("choose an action; see --help", file=sys.stderr)
+        return 2
+    return args.func(args, load_settings())
 
 
 def _serve(_args: argparse.Namespace) -> int:

@@ -1,0 +1,86 @@
+"""Detection benchmarks: replay speed, one household's model size, restoring a fleet's models.
+
+    python -m benchmarks.detection [--days 60] [--households 10000]
+
+Prints figures; targets from the routine-learning issue: replay >= 20,000 events/s on one core, a
+household's model <= 200 KB in RAM and pickled after 60 days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import pickle
+import time
+import tracemalloc
+from datetime import datetime
+
+from detection.engine import DetectionEngine
+from detection.replay import drive
+from simulator.simulation import build_homes
+from telecare.domain import SensorEvent
+from telecare.households import parse_household
+
+
+def simulated(days: int, persona: str = "homebody"):
+    [home] = build_homes(1, seed="bench", days=days, personas=[persona])
+    spec = parse_household(home.household)
+    devices = {d.id: d for d in spec.devices}
+    events = [
+        SensorEvent(spec.hub, e["device"], devices[e["device"]].type, devices[e["device"]].room,
+                    datetime.fromisoformat(e["ts"]), float(e["value"]))
+        for e in home.events()
+    ]
+    return spec, events
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.detection")
+    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--households", type=int, default=10_000)
+    args = parser.parse_args(argv)
+
+    spec, events = simulated(args.days)
+    print(f"stream: {len(events)} events over {args.days} simulated days ({spec.hub})")
+
+    engine = DetectionEngine()
+    t0 = time.perf_counter()
+    signals = sum(1 for _ in drive(engine, spec, events))
+    elapsed = time.perf_counter() - t0
+    ticks = args.days * 1440
+    print(f"replay with 1-min ticks: {len(events) / elapsed:,.0f} events/s "
+          f"({elapsed:.2f} s for {len(events)} events + ~{ticks} ticks, {signals} signals)")
+
+    engine2 = DetectionEngine()
+    engine2.add_household(spec.hub, spec.timezone)
+    t0 = time.perf_counter()
+    engine2.process(events)
+    elapsed = time.perf_counter() - t0
+    print(f"events only (no ticks):  {len(events) / elapsed:,.0f} events/s")
+
+    blob = engine.dump(spec.hub)
+    routine_blob = pickle.dumps(engine.routines[spec.hub], protocol=pickle.HIGHEST_PROTOCOL)
+    print(f"pickled after {args.days} days: {len(blob) / 1024:.1f} KB (routine model alone "
+          f"{len(routine_blob) / 1024:.1f} KB)")
+
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    restored = pickle.loads(blob)  # noqa: S301 - our own blob
+    in_ram = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    print(f"in RAM (restored, tracemalloc): {in_ram / 1024:.1f} KB")
+    del restored
+
+    fleet = DetectionEngine()
+    t0 = time.perf_counter()
+    for n in range(args.households):
+        fleet.restore(f"{spec.hub}-{n}", blob)
+    elapsed = time.perf_counter() - t0
+    print(f"restore {args.households:,} households' models: {elapsed:.2f} s "
+          f"({args.households / elapsed:,.0f} per s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,282 @@
+"""``telecare evaluate``: how well detection finds injected trouble, and how often it cries wolf.
+
+Streams with ground truth are replayed through the same ``DetectionEngine`` as the live service, with
+the routine model (after ``--learning-days`` of learning, the 6 h safety floor on) and, for
+comparison, with the fixed rules alone (no movement 4 h, not up by 10:00, door opened 23:00-06:00).
+
+Stream groups:
+
+- ``sim``: simulated personas (``simulator``), with a daytime fall, a morning not getting up, a night
+  exit and a long bathroom stay injected after the learning period, and clean homes;
+- ``kasteren``: the real van Kasteren houses A and B, days resampled into streams, with a fall
+  (silence after a moment between 09:00 and 19:00), not up (morning removed until wake + 3 h), a night
+  exit (front door at 02:30, then silence), and trends (two more night toilet visits every night,
+  60% fewer kitchen visits) from day 20; and clean streams;
+- ``--household H --events E --truth T``: your own files (truth as ``telecare simulate`` writes it).
+
+Recall counts an anomaly as found when an alert of a matching kind comes within 12 h of its start
+(7 days for trends). A fall is matched by ``inactivity`` (or ``not_returned``: a simulated fall
+that happens while the plan has the resident out looks like an outing that never ends); the
+simulated fall pendant is not counted. False alerts are behavioural alerts after the learning period that match no injected
+anomaly, per 100 monitored home-days (days after learning).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from detection.baseline import FixedRules
+from detection.engine import DetectionEngine
+from detection.replay import AlertGrouper, drive, read_events_file
+from detection.routine import RoutineConfig
+from detection.safety import SafetyConfig
+from telecare.domain import AlertSignal, HouseholdSpec, SensorEvent
+
+KASTEREN_DIR = Path("/work/shared/data/kasteren")
+ACUTE_HORIZON = timedelta(hours=12)
+TREND_HORIZON = timedelta(days=7)
+MATCH = {
+    "fall": {"inactivity", "not_returned"},
+    "not_up": {"not_up", "inactivity"},
+    "night_exit": {"night_wandering", "not_returned"},
+    "long_bathroom": {"long_bathroom", "inactivity"},
+    "night_toilet_increase": {"night_toilet_increase"},
+    "kitchen_decline": {"kitchen_decline", "activity_decline"},
+}
+TRENDS = {"night_toilet_increase", "kitchen_decline"}
+BEHAVIOURAL = {
+    "inactivity", "not_up", "night_wandering", "not_returned", "long_bathroom",
+    "night_toilet_increase", "kitchen_decline", "activity_decline", "sleep_change", "outings_decline",
+}
+SIM_CLASS = {"fall": "fall", "not_up": "not_up", "night_wandering": "night_exit",
+             "long_bathroom": "long_bathroom"}
+METHODS = ("routine", "fixed rules")
+
+
+@dataclass(frozen=True)
+class Truth:
+    cls: str
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class Result:
+    group: str
+    method: str
+    clean: bool
+    monitored_days: float
+    false_alerts: int
+    found: list[tuple[str, float | None]] = field(default_factory=list)  # (class, delay minutes)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("--streams", type=int, default=12, metavar="N",
+        help="streams per home and kind of injection (default 12)")
+    add("--seed", default="0", help="same seed: same streams, same table (default 0)")
+    add("--learning-days", type=int, default=14, metavar="D")
+    add("--groups", default="sim,kasteren", help="comma-separated: sim, kasteren (default both)")
+    add("--kasteren-dir", type=Path, default=KASTEREN_DIR, metavar="DIR")
+    add("--household", metavar="FILE", help="evaluate your own household file...")
+    add("--events", metavar="FILE", help="...its events file...")
+    add("--truth", metavar="FILE", help="...and its ground truth (JSON Lines as `telecare simulate` writes)")
+    add("--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
+
+
+def run(args: argparse.Namespace) -> int:
+    recipes = []
+    if args.household:
+        if not (args.events and args.truth):
+            print("telecare evaluate: --household needs --events and --truth", file=sys.stderr)
+            return 2
+        recipes.append(("files", args.household, args.events, args.truth, args.learning_days))
+    else:
+        groups = set(args.groups.split(","))
+        if "sim" in groups:
+            recipes += sim_recipes(args.streams, args.seed, args.learning_days)
+        if "kasteren" in groups:
+            recipes += kasteren_recipes(args.streams, args.seed, args.learning_days, str(args.kasteren_dir))
+    results: list[Result] = []
+    with ProcessPoolExecutor(max_workers=args.jobs or None) as pool:
+        for n, out in enumerate(pool.map(score_recipe, recipes), start=1):
+            results += out
+            print(f"\revaluated {n}/{len(recipes)} streams", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    print(format_table(results))
+    return 0
+
+
+# ---------------------------------------------------------------------- stream recipes
+def sim_recipes(streams: int, seed: str, learning: int) -> list[tuple]:
+    from simulator.personas import PERSONAS
+
+    recipes = []
+    first = learning + 2
+    for persona in PERSONAS:
+        for k in range(streams):
+            s = f"{seed}/{k}"
+            injected = [f"fall@{first + 2}T{10 + k % 8}:{(7 * k) % 60:02d}", f"not_up@{first + 6}",
+                        f"night_wandering@{first + 10}T02:30", f"long_bathroom@{first + 14}T{9 + k % 9}:10:80"]
+            recipes.append(("sim", persona, s, injected, first + 17, learning))
+            recipes.append(("sim", persona, s + "/clean", [], first + 28, learning))
+    return recipes
+
+
+def kasteren_recipes(streams: int, seed: str, learning: int, directory: str) -> list[tuple]:
+    recipes = []
+    first = learning + 1  # 0-based day index of the first monitored day
+    for house in ("A", "B"):
+        for k in range(streams):
+            s = f"{seed}/{house}/{k}"
+            recipes.append(("kasteren", directory, house, s, [("fall", first + 1), ("not_up", first + 4),
+                                                              ("night_exit", first + 7)], first + 10, learning))
+            recipes.append(("kasteren", directory, house, s + "/toilet", [("night_toilet", first + 5)],
+                            first + 14, learning))
+            recipes.append(("kasteren", directory, house, s + "/kitchen", [("kitchen_decline", first + 5)],
+                            first + 14, learning))
+            recipes.append(("kasteren", directory, house, s + "/clean", [], first + 28, learning))
+    return recipes
+
+
+def build(recipe: tuple) -> tuple[str, HouseholdSpec, list[SensorEvent], list[Truth], int, int]:
+    """(group, household, events, truths, days, learning days) of a recipe."""
+    if recipe[0] == "sim":
+        return _build_sim(*recipe[1:])
+    if recipe[0] == "kasteren":
+        return _build_kasteren(*recipe[1:])
+    return _build_files(*recipe[1:])
+
+
+def _build_sim(persona, seed, injected, days, learning):
+    from simulator.scenarios import parse_scenario
+    from simulator.simulation import build_homes
+    from telecare.households import parse_household
+
+    [home] = build_homes(1, seed=seed, days=days, personas=[persona],
+                         scenarios=[parse_scenario(x) for x in injected])
+    spec = parse_household(home.household)
+    devices = {d.id: d for d in spec.devices}
+    events = [
+        SensorEvent(spec.hub, e["device"], devices[e["device"]].type, devices[e["device"]].room,
+                    datetime.fromisoformat(e["ts"]), float(e["value"]))
+        for e in home.events()
+    ]
+    truths = [Truth(SIM_CLASS[t.kind], t.start, t.end or t.start) for t in home.truth if t.kind in SIM_CLASS]
+    return "sim", spec, events, truths, days, learning
+
+
+def _build_kasteren(directory, house, seed, injections, days, learning):
+    from detection import kasteren as k
+
+    spec, real_days = k.load_home(directory, house)
+    stream = k.resample(real_days, days, seed)
+    rng = random.Random(f"{seed}/inject")
+    inject = {"fall": k.inject_fall, "not_up": k.inject_not_up, "night_exit": k.inject_night_exit,
+              "night_toilet": k.inject_night_toilet, "kitchen_decline": k.inject_kitchen_decline}
+    truths = []
+    for name, day in injections:
+        truth = None
+        for d in range(day, min(day + 3, days)):  # a day without a chance (away) moves it along
+            truth = inject[name](spec, stream, d, k.STREAM_START, rng)
+            if truth is not None:
+                break
+        if truth is not None:
+            truths.append(Truth(truth.cls, truth.start, truth.end))
+    return f"kasteren-{house}", spec, k.to_events(spec, stream, k.STREAM_START), truths, days, learning
+
+
+def _build_files(household, events_path, truth_path, learning):
+    from simulator.eventsfile import read_truth
+    from telecare.households import load_household_file
+
+    spec = load_household_file(household)
+    events = list(read_events_file(events_path, spec))
+    truths = [Truth(SIM_CLASS.get(t.kind, t.kind), t.start, t.end or t.start)
+              for t in read_truth(truth_path) if SIM_CLASS.get(t.kind, t.kind) in MATCH]
+    days = max(1, round((events[-1].ts - events[0].ts) / timedelta(days=1))) if events else 0
+    return "files", spec, events, truths, days, learning
+
+
+# ---------------------------------------------------------------------- scoring
+def make(method: str, learning: int) -> DetectionEngine:
+    if method == "routine":
+        return DetectionEngine(SafetyConfig(timedelta(hours=6)), RoutineConfig(learning_days=learning))
+    return DetectionEngine(SafetyConfig(timedelta(hours=4)), model=lambda hub, tz, _c: FixedRules(hub, tz))
+
+
+def score_recipe(recipe: tuple) -> list[Result]:
+    group, spec, events, truths, days, learning = build(recipe)
+    if not events:
+        return []
+    monitored_from = events[0].ts.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=learning)
+    end = events[0].ts + timedelta(days=days)
+    results = []
+    for method in METHODS:
+        grouper = AlertGrouper()
+        alerts = []
+        for at, signal in drive(make(method, learning), spec, events, extend=end - events[-1].ts):
+            if grouper.feed(at, signal) is not None and isinstance(signal, AlertSignal):
+                alerts.append((at, signal.kind.value))
+        results.append(score(group, method, alerts, truths, monitored_from, end))
+    return results
+
+
+def score(group, method, alerts, truths, monitored_from, end) -> Result:
+    used: set[int] = set()
+    result = Result(group, method, not truths, max(0.0, (end - monitored_from) / timedelta(days=1)), 0)
+    for truth in truths:
+        horizon = TREND_HORIZON if truth.cls in TRENDS else ACUTE_HORIZON
+        hits = [i for i, (at, kind) in enumerate(alerts)
+                if kind in MATCH[truth.cls] and truth.start - timedelta(minutes=5) <= at <= truth.start + horizon]
+        used.update(hits)
+        delay = (alerts[hits[0]][0] - truth.start) / timedelta(minutes=1) if hits else None
+        result.found.append((truth.cls, delay))
+    for i, (at, kind) in enumerate(alerts):
+        if i in used or kind not in BEHAVIOURAL or at < monitored_from:
+            continue
+        near = any(t.start - timedelta(hours=1) <= at <= t.end + timedelta(hours=12)
+                   or (t.cls in TRENDS and at >= t.start and kind in MATCH[t.cls]) for t in truths)
+        if not near:
+            result.false_alerts += 1
+    return result
+
+
+def format_table(results: list[Result]) -> str:
+    rows = ["group        method       class                    n  recall  median delay  worst delay"]
+    groups = sorted({(r.group, r.method) for r in results}, key=lambda g: (g[0], METHODS.index(g[1])))
+    for group, method in groups:
+        mine = [r for r in results if r.group == group and r.method == method]
+        found: dict[str, list] = defaultdict(list)
+        for r in mine:
+            for cls, delay in r.found:
+                found[cls].append(delay)
+        for cls in MATCH:
+            if cls not in found:
+                continue
+            delays = [d for d in found[cls] if d is not None]
+            recall = len(delays) / len(found[cls])
+            unit = "d" if cls in TRENDS else "min"
+            div = 1440 if cls in TRENDS else 1
+            med = f"{statistics.median(delays) / div:.1f} {unit}" if delays else "-"
+            worst = f"{max(delays) / div:.1f} {unit}" if delays else "-"
+            rows.append(f"{group:<12} {method:<12} {cls:<22} {len(found[cls]):>3}  {recall:6.2f}  "
+                        f"{med:>12}  {worst:>11}")
+        clean = [r for r in mine if r.clean]
+        c_days, c_fa = sum(r.monitored_days for r in clean), sum(r.false_alerts for r in clean)
+        a_days, a_fa = sum(r.monitored_days for r in mine), sum(r.false_alerts for r in mine)
+        if c_days:
+            rows.append(f"{group:<12} {method:<12} false alerts / 100 home-days, clean streams: "
+                        f"{100 * c_fa / c_days:.2f} ({c_fa} in {c_days:.0f} days)")
+        if a_days:
+            rows.append(f"{group:<12} {method:<12} false alerts / 100 home-days, all streams:   "
+                        f"{100 * a_fa / a_days:.2f} ({a_fa} in {a_days:.0f} days)")
+    return "\n".join(rows)

@@ -1,0 +1,175 @@
+"""Real homes for the evaluation: the van Kasteren recordings, cut into days and resampled.
+
+``houseX.sensors`` holds one activation a line (``start<TAB>seconds<TAB>sensor``): the sensor goes on at
+``start`` and off ``seconds`` later, on the home's local clock. ``load_days`` turns it into on/off
+events for the devices the household file maps and cuts the recording into days from 04:00 to
+04:00 (the resident is asleep then); the partial first and last days are dropped. ``resample``
+strings seeded random picks of those days into a stream of any length, and the ``inject_*``
+functions put anomalies into chosen days of such a stream, returning the ground truth.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from telecare.domain import DeviceType, HouseholdSpec, Room, SensorEvent
+from telecare.households import load_household_file
+
+DAY_CUT = 4 * 3600  # seconds after midnight where a day starts
+DAY = 86400
+Day = list[tuple[float, str, float]]  # (seconds after the day's 04:00, device, value)
+
+
+@dataclass(frozen=True)
+class Truth:
+    """One injected anomaly: its class, and when it started and ended (event time)."""
+
+    cls: str
+    start: datetime
+    end: datetime
+
+
+def load_home(directory: str | Path, house: str) -> tuple[HouseholdSpec, list[Day]]:
+    """The household file and the days of ``house`` ("A" or "B")."""
+    directory = Path(directory)
+    spec = load_household_file(directory / f"house{house}.household.json")
+    return spec, load_days(directory / f"house{house}.sensors", spec)
+
+
+def load_days(path: str | Path, spec: HouseholdSpec) -> list[Day]:
+    mapped = {d.id for d in spec.devices}
+    edges: list[tuple[float, str, float]] = []
+    for line in Path(path).read_text().split("\n"):
+        parts = line.split()
+        if len(parts) != 3:
+            continue
+        start, seconds, sensor = float(parts[0]), float(parts[1]), f"s{parts[2]}"
+        if sensor in mapped:
+            edges.append((start, sensor, 1.0))
+            edges.append((start + max(seconds, 1.0), sensor, 0.0))
+    edges.sort()
+    first = (edges[0][0] - DAY_CUT) // DAY + 1  # first whole day
+    last = (edges[-1][0] - DAY_CUT) // DAY  # the day after the last whole day
+    days: list[Day] = [[] for _ in range(int(last - first))]
+    for t, device, value in edges:
+        index = int((t - DAY_CUT) // DAY - first)
+        if 0 <= index < len(days):
+            days[index].append((t - DAY_CUT - (first + index) * DAY, device, value))
+    return days
+
+
+def resample(days: Sequence[Day], count: int, seed: str) -> list[Day]:
+    """``count`` days drawn with replacement, never the same day twice in a row."""
+    rng = random.Random(seed)
+    picks: list[int] = []
+    while len(picks) < count:
+        i = rng.randrange(len(days))
+        if not picks or i != picks[-1]:
+            picks.append(i)
+    return [list(days[i]) for i in picks]
+
+
+def to_events(spec: HouseholdSpec, days: Sequence[Day], start: datetime) -> list[SensorEvent]:
+    """The stream as events; day 0 begins at ``start`` (a 04:00)."""
+    devices = {d.id: d for d in spec.devices}
+    events = []
+    for n, day in enumerate(days):
+        base = start + timedelta(days=n)
+        for offset, device, value in sorted(day):
+            d = devices[device]
+            events.append(SensorEvent(spec.hub, device, d.type, d.room, base + timedelta(seconds=offset), value))
+    return events
+
+
+# ---------------------------------------------------------------------- anomalies
+def _rooms(spec: HouseholdSpec) -> dict[str, Room]:
+    return {d.id: d.room for d in spec.devices}
+
+
+def inject_fall(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
+    """A fall at home by day: everything after a random moment between 09:00 and 19:00 is silent.
+
+    The moment is an event of the resident up and about: not at the front door, not in bed.
+    """
+    rooms = _rooms(spec)
+    beds = {d.id for d in spec.devices if d.type is DeviceType.BED}
+    in_bed: set[str] = set()
+    candidates = []  # moments up and about at home: not at the door, not in bed
+    for o, dev, v in sorted(days[n]):
+        if dev in beds:
+            (in_bed.add if v else in_bed.discard)(dev)
+        elif 5 * 3600 <= o <= 15 * 3600 and v and not in_bed and rooms[dev] not in (Room.FRONT_DOOR, Room.BACK_DOOR):
+            candidates.append(o)
+    if not candidates:
+        return None
+    t = rng.choice(candidates)
+    days[n] = [e for e in days[n] if e[0] <= t]
+    base = start + timedelta(days=n)
+    return Truth("fall", base + timedelta(seconds=t), base + timedelta(days=1))
+
+
+_LIVING = (Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR)
+
+
+def inject_not_up(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
+    """Getting up 3 hours late: the morning's events are removed until the day's wake time + 3 h."""
+    rooms = _rooms(spec)
+    wake = next((o for o, dev, v in sorted(days[n]) if rooms[dev] in _LIVING and v), None)
+    if wake is None or wake > 8 * 3600:
+        return None
+    days[n] = [e for e in days[n] if e[0] >= wake + 3 * 3600]
+    base = start + timedelta(days=n)
+    return Truth("not_up", base + timedelta(seconds=wake), base + timedelta(seconds=wake + 3 * 3600))
+
+
+def inject_night_exit(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
+    """Leaving by the front door at 02:30, then silence until 04:00."""
+    door = next((d.id for d in spec.devices if d.room == Room.FRONT_DOOR), None)
+    if door is None:
+        return None
+    t = 22.5 * 3600
+    days[n] = [e for e in days[n] if e[0] < t] + [(t, door, 1.0), (t + 20, door, 0.0)]
+    base = start + timedelta(days=n)
+    return Truth("night_exit", base + timedelta(seconds=t), base + timedelta(days=1))
+
+
+def inject_night_toilet(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
+    """From day ``n`` on, two extra night toilet visits (door and flush) between 00:30 and 03:30."""
+    toilet = [d.id for d in spec.devices if d.room in (Room.TOILET, Room.BATHROOM)
+              and d.type in (DeviceType.CONTACT, DeviceType.FLUSH, DeviceType.MOTION)]
+    if not toilet:
+        return None
+    for k in range(n, len(days)):
+        for _ in range(2):
+            t = rng.uniform(20.5 * 3600, 23.5 * 3600)
+            for j, device in enumerate(toilet[:2]):
+                days[k].append((t + 30 * j, device, 1.0))
+                days[k].append((t + 30 * j + 5, device, 0.0))
+    base = start + timedelta(days=n)
+    return Truth("night_toilet_increase", base, base + timedelta(days=len(days) - n))
+
+
+def inject_kitchen_decline(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
+    """From day ``n`` on, 60% of kitchen visits (events 15 min apart or less) do not happen."""
+    rooms = _rooms(spec)
+    for k in range(n, len(days)):
+        kept: Day = []
+        last, dropping = -1e9, False
+        for e in sorted(days[k]):
+            if rooms[e[1]] == Room.KITCHEN:
+                if e[0] - last > 900:
+                    dropping = rng.random() < 0.6
+                last = e[0]
+                if dropping:
+                    continue
+            kept.append(e)
+        days[k] = kept
+    base = start + timedelta(days=n)
+    return Truth("kitchen_decline", base, base + timedelta(days=len(days) - n))
+
+
+STREAM_START = datetime(2026, 1, 5, 4, 0, tzinfo=UTC)

@@ -1,0 +1,526 @@
+"""The routine model: what is normal for *this* household, learned online from its own sensors.
+
+One ``RoutineModel`` per household, in river's style: ``learn_one(event)`` takes each sensor event in
+event time, ``check(now)`` scores the present moment on clock ticks. Both return signals. Nothing is
+learned from wall-clock time, so the live service, ``telecare replay`` and the tests agree.
+
+What is learned, per *routine day* (local noon to noon, so a night and the morning after it belong
+to the same day) and per one-hour slot of that day:
+
+- the longest time the house stayed quiet while the resident was at home, per slot (inactivity);
+- the time of getting up: the first activity in the kitchen or living areas after 04:00, or, with
+  a bed mat, leaving the bed after 04:00 for 45 minutes or more;
+- in which night hours the front or back door was opened (night exits);
+- how long bathroom and toilet stays last;
+- daily counts for trends (night toilet visits, kitchen visits, all activity): see
+  ``detection.trends``.
+
+A finished day is learned only if nothing was alerted in it, so a bad day never becomes normal.
+During the first ``learning_days`` days nothing is scored: only the safety rules fire.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from river.utils import SortedWindow
+
+from detection.trends import TrendDetector
+from detection.wording import duration, in_room
+from telecare.domain import AlertCategory, AlertKind, AlertSignal, ClearSignal, DeviceType, Room, SensorEvent
+
+Signal = AlertSignal | ClearSignal
+
+STATE_VERSION = 1
+
+_BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
+_LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
+_WASH = frozenset({Room.BATHROOM, Room.TOILET})
+_DOORS = frozenset({Room.FRONT_DOOR, Room.BACK_DOOR})
+_SLOTS = 24  # one-hour slots of the routine day
+_LEAVING = timedelta(minutes=2)
+_VISIT_GAP = timedelta(minutes=15)
+_UP_FOR = timedelta(minutes=45)  # events further apart than this are separate visits
+_LONGEST_NORMAL = 16 * 60  # minutes of quiet at home that can still be an ordinary day
+DAY_START_HOUR = 15  # a routine day runs from 15:00 to 15:00 local: a night and its morning
+_WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
+_EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
+
+
+@dataclass(frozen=True, slots=True)
+class RoutineConfig:
+    """How the routine model learns and how far from normal counts as trouble.
+
+    Parameters
+    ----------
+    learning_days
+        Days observed before the model scores anything (the safety rules fire meanwhile).
+    window_days
+        How many learned days make "normal" (older days are forgotten).
+    quiet_quantile, wake_quantile
+        Which quantile of a slot's daily longest quiet is "usual"; the limit adds a margin to it.
+    quiet_margin, quiet_extra, quiet_floor
+        Inactivity limit = max(``quiet_floor``, usual * ``quiet_margin`` + ``quiet_extra``).
+    inactivity_cap
+        The safety rules' absolute limit: the learned limit never exceeds it, except in the hours
+        when the house is usually quiet even longer (asleep with no bed sensor).
+    wake_margin
+        Not up: this long after the usual latest getting-up time.
+    bathroom_floor, bathroom_margin
+        Long bathroom stay: longer than both the floor and the longest usual stay times the margin.
+    night_hours
+        Local hours in which a door opening can be a night exit.
+    outing_quantile
+        Not returned: out longer than this quantile of learned outings, with a margin, and 3 h.
+    door_rare_fraction
+        A night-hour door opening is unusual if it happened on at most this fraction of learned days.
+        A door opening while the person seems out (the last sign was the door) is a return, not an exit.
+    """
+
+    learning_days: int = 14
+    window_days: int = 28
+    quiet_quantile: float = 1.0
+    wake_quantile: float = 0.9
+    quiet_margin: float = 1.25
+    quiet_extra: timedelta = timedelta(minutes=20)
+    quiet_floor: timedelta = timedelta(minutes=45)
+    inactivity_cap: timedelta = timedelta(hours=6)
+    wake_margin: timedelta = timedelta(minutes=60)
+    bathroom_floor: timedelta = timedelta(minutes=45)
+    bathroom_margin: float = 1.3
+    night_hours: tuple[int, ...] = (23, 0, 1, 2, 3, 4)
+    door_rare_fraction: float = 0.1
+    outing_quantile: float = 0.95
+
+
+@dataclass(slots=True)
+class _Day:
+    """What is gathered about the routine day in progress."""
+
+    start: datetime
+    end: datetime
+    quiet: list[float] = field(default_factory=lambda: [-1.0] * _SLOTS)  # minutes, -1: no data
+    wake: float | None = None  # hours after the day's start
+    door_hours: int = 0  # bit mask of local hours with a door opening
+    stays: list[float] = field(default_factory=list)  # bathroom stays, minutes
+    night_toilet: int = 0
+    kitchen: int = 0
+    activity: int = 0
+    flagged: bool = False  # something was alerted: do not learn this day
+
+
+class RoutineModel:
+    """One household's learned routine and the acute and trend detectors built on it.
+
+    Parameters
+    ----------
+    hub
+        The household's hub id.
+    timezone
+        IANA zone of the home: slots and summaries use its local clock.
+    config
+        Learning period and margins.
+
+    Examples
+    --------
+    Two weeks of a very regular resident: up at 07:00, busy every 30 minutes until 22:00.
+
+    >>> from datetime import datetime, timedelta, UTC
+    >>> from telecare.domain import SensorEvent, DeviceType, Room
+    >>> m = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+    >>> def ev(t, room=Room.KITCHEN):
+    ...     return SensorEvent("h-1", "m-" + room, DeviceType.MOTION, room, t, 1.0)
+    >>> day0 = datetime(2026, 1, 5, tzinfo=UTC)
+    >>> for d in range(16):
+    ...     for k in range(31):
+    ...         _ = m.learn_one(ev(day0 + timedelta(days=d, hours=7, minutes=30 * k)))
+    ...     _ = m.check(day0 + timedelta(days=d, hours=23))
+    >>> m.monitoring
+    True
+
+    Day 17: last seen at 10:42, then nothing.
+
+    >>> t = day0 + timedelta(days=16, hours=7)
+    >>> for k in range(8):
+    ...     _ = m.learn_one(ev(t + timedelta(minutes=30 * k)))
+    >>> _ = m.learn_one(ev(day0 + timedelta(days=16, hours=10, minutes=42)))
+    >>> m.check(day0 + timedelta(days=16, hours=11, minutes=20))
+    []
+    >>> [s.summary for s in m.check(day0 + timedelta(days=16, hours=11, minutes=40))]
+    ['No movement since 10:42 (58 min). At this time of day the house is usually quiet for at most 30 min (16 of the last 16 days). Last seen in the kitchen.']
+    """
+
+    def __init__(self, hub: str, timezone: str, config: RoutineConfig | None = None) -> None:
+        self.hub = hub
+        self.timezone = timezone
+        self.config = config or RoutineConfig()
+        self.days_seen = 0
+        self.day: _Day | None = None
+        self.last_presence: datetime | None = None
+        self.last_room: str | None = None
+        self.out = False  # the last sign of the person was at a door: probably out
+        self.last_door: datetime | None = None
+        self.out_since: datetime | None = None  # the door event that began the time out
+        self.beds: set[str] = set()  # bed mats pressed: in bed, where long quiet is sleep
+        self.has_bed = False
+        self.up_since: datetime | None = None  # the bed mats were all released then
+        self.outings = SortedWindow(8 * self.config.window_days)  # minutes out, door to door
+        self.wake_seen: list[bool] = []  # per learned day: was getting up seen at all
+        self.room_since: datetime | None = None
+        self.last_kitchen: datetime | None = None
+        self.last_wash: datetime | None = None
+        w = self.config.window_days
+        self.quiet = [SortedWindow(w) for _ in range(_SLOTS)]
+        self.wake = SortedWindow(w)
+        self.door_days: list[int] = []  # bit masks of night door hours, newest last
+        self.stays = SortedWindow(8 * w)
+        self.trends = TrendDetector(w, self.config.learning_days)
+        self.open: dict[str, str] = {}  # kind -> key of the open episode
+        self.resumed_at: datetime | None = None  # the hub came back online
+        self._limits: list[float] = [math.inf] * _SLOTS
+        self._usual_quiet: list[float] = [math.inf] * _SLOTS
+
+    # ------------------------------------------------------------------ learning side
+    @property
+    def monitoring(self) -> bool:
+        return self.days_seen >= self.config.learning_days
+
+    def learn_one(self, event: SensorEvent) -> list[Signal]:
+        """Take one event (event time); returns signals it causes at once (door at night, clears)."""
+        if not event.device_type.shows_presence or not (
+            event.active or event.device_type in _BOTH_EDGES
+        ):
+            return []
+        ts = event.ts
+        if self.last_presence is not None and ts <= self.last_presence:
+            return []  # late: time never moves backwards
+        if event.device_type is DeviceType.BED:
+            self.has_bed = True
+            (self.beds.add if event.active else self.beds.discard)(event.device)
+            self.up_since = None if self.beds else ts
+        signals = self._roll(ts)
+        day = self.day
+        assert day is not None
+        room = event.room
+        if (  # with a bed mat, getting up is leaving the bed for 45 minutes or more
+            day.wake is None and self.up_since is not None and not self.beds
+            and ts - self.up_since >= _UP_FOR and self.up_since >= day.start + timedelta(hours=_WAKE_FROM)
+        ):
+            day.wake = (self.up_since - day.start).total_seconds() / 3600
+            signals += self._clear(AlertKind.NOT_UP, ts, "Up and about")
+        if self.last_presence is not None and not self.out and not self.in_bed:
+            self._account_quiet(self.last_presence, ts)
+        slot = self._slot(ts)
+        day.quiet[slot] = max(day.quiet[slot], 0.0)
+        day.activity += 1
+        hours = (ts - day.start).total_seconds() / 3600
+        local_hour = (DAY_START_HOUR + hours) % 24
+        if room in _LIVING and day.wake is None and hours >= _WAKE_FROM:
+            day.wake = hours
+            signals += self._clear(AlertKind.NOT_UP, ts, "Activity in the morning")
+        if room != self.last_room:
+            if self.last_room in _WASH and self.room_since is not None:
+                day.stays.append((ts - self.room_since).total_seconds() / 60)
+                signals += self._clear(AlertKind.LONG_BATHROOM, ts, "Left the bathroom")
+            self.room_since = ts
+        if room in _WASH:
+            # A night toilet visit: the first bathroom or toilet event in 15 minutes, 00:00-06:00.
+            if local_hour < 6 and (self.last_wash is None or ts - self.last_wash > _VISIT_GAP):
+                day.night_toilet += 1
+            self.last_wash = ts
+        if room == Room.KITCHEN:
+            if self.last_kitchen is None or ts - self.last_kitchen > _VISIT_GAP:
+                day.kitchen += 1
+            self.last_kitchen = ts
+        if room in _DOORS and event.active and not self.out and int(local_hour) in self.config.night_hours:
+            signals += self._night_door(event, int(local_hour))
+            day.door_hours |= 1 << int(local_hour)
+        if "inactivity" in self.open:
+            signals += self._clear(AlertKind.INACTIVITY, ts, "Movement resumed" + _where(room))
+        self.last_presence = ts
+        self.last_room = str(room)
+        if self.out and room not in _DOORS and self.out_since is not None:
+            minutes = (ts - self.out_since).total_seconds() / 60
+            if minutes >= 10:  # shorter: only at the door, or coming in
+                self.outings.append(minutes)
+            signals += self._clear(AlertKind.NOT_RETURNED, ts, "Back home")
+        if room in _DOORS:
+            if not self.out:
+                self.out_since = ts
+            self.last_door = ts
+        # Out: the last sign was at the door, or within two minutes of it (a sensor by the door
+        # sees the person leave). A sensor inside firing later means someone is in.
+        self.out = self.last_door is not None and ts - self.last_door <= _LEAVING
+        return signals
+
+    def hub_status(self, online: bool, at: datetime) -> None:
+        """The hub went offline or came back: a day with a gap is not learned, and quiet restarts."""
+        if self.day is not None:
+            self.day.flagged = True
+        if online:
+            self.resumed_at = at
+
+    def note_alert(self, ts: datetime) -> None:
+        """Another monitor alerted about the person at ``ts``: do not learn that day as normal."""
+        if self.day is not None and self.day.start <= ts < self.day.end:
+            self.day.flagged = True
+
+    # ------------------------------------------------------------------ scoring side
+    def check(self, now: datetime) -> list[Signal]:
+        """Score the present moment: inactivity, not up, long bathroom stay. Cheap: run it often."""
+        signals = self._roll(now)
+        if not self.monitoring or self.last_presence is None:
+            return signals
+        if self.out:
+            return signals + self._check_out(now)
+        day = self.day
+        assert day is not None
+        seen = self.last_presence
+        if self.resumed_at is not None and self.resumed_at > seen:
+            seen = self.resumed_at  # the hub was offline: nothing could be seen before it came back
+        quiet = now - seen
+        slot = self._slot(now)
+        limit = self._limits[slot]
+        hours = (now - day.start).total_seconds() / 3600
+        not_up_judges = day.wake is None and len(self.wake) >= 5 and self._wake_reliable
+        if not_up_judges:
+            usual, count = _upper(self.wake, self.config.wake_quantile)
+            latest = usual + self.config.wake_margin.total_seconds() / 3600
+            if hours >= _WAKE_FROM and hours > latest:
+                signals += self._not_up(now, usual, count)
+            # No bed sensor, quiet since after 20:00 and not yet the latest usual getting-up time:
+            # probably asleep, and a long night is not_up's to judge. (With a bed sensor: in_bed.)
+            since = (self.last_presence - day.start).total_seconds() / 3600
+            asleep = not self.has_bed and hours <= latest and _EVENING <= since < latest
+        else:
+            asleep = False
+        if quiet.total_seconds() / 60 > limit and not self.in_bed and not asleep:
+            signals += self._inactivity(now, quiet, slot)
+        # The bathroom is judged when the person is up: out of bed, or (no bed sensor) at an hour
+        # when the house is usually busy.
+        awake = not self.in_bed if self.has_bed else self._usual_quiet[slot] < 120
+        if awake and self.last_room in _WASH and self.room_since is not None and len(self.stays) >= 10:
+            stay = now - self.room_since
+            usual, count = _upper(self.stays, 1.0)
+            limit_b = max(self.config.bathroom_floor.total_seconds() / 60, usual * self.config.bathroom_margin)
+            if stay.total_seconds() / 60 > limit_b and quiet.total_seconds() / 60 > 0:
+                signals += self._long_bathroom(now, stay, usual)
+        return signals
+
+    @property
+    def in_bed(self) -> bool:
+        """A bed mat is pressed and nothing outside the bedroom has been seen since.
+
+        A mat that stays on while the person is seen in the kitchen is a bag on the bed, not sleep.
+        """
+        return bool(self.beds) and self.last_room == Room.BEDROOM
+
+    @property
+    def _wake_reliable(self) -> bool:
+        """Getting up shows in the kitchen or living areas on at least 9 days in 10."""
+        return sum(self.wake_seen) >= 0.9 * len(self.wake_seen)
+
+    # ------------------------------------------------------------------ detectors
+    def _check_out(self, now: datetime) -> list[Signal]:
+        if len(self.outings) < 5 or self.out_since is None:
+            return []
+        out = now - self.out_since
+        usual, count = _upper(self.outings, self.config.outing_quantile)
+        limit = max(usual * self.config.quiet_margin + 60, 180.0)
+        if out.total_seconds() / 60 <= limit:
+            return []
+        key = f"out-since:{self.out_since.isoformat()}"
+        if self.open.get("not_returned") == key:
+            return []
+        summary = (
+            f"Went out at {_local(self.out_since, self.timezone)} and not back after {duration(out)}. "
+            f"{count} of the last {len(self.outings)} outings lasted at most "
+            f"{duration(timedelta(minutes=usual))}."
+        )
+        evidence = {"out_since": self.out_since.isoformat(), "out_minutes": int(out.total_seconds() // 60),
+                    "usual_longest_minutes": round(usual), "outings": len(self.outings)}
+        return self._raise(AlertKind.NOT_RETURNED, now, key, summary, evidence)
+
+    def _inactivity(self, now: datetime, quiet: timedelta, slot: int) -> list[Signal]:
+        key = f"quiet-since:{self.last_presence.isoformat()}"
+        if self.open.get("inactivity") == key:
+            return []
+        usual, count = _upper(self.quiet[slot], self.config.quiet_quantile)
+        since = _local(self.last_presence, self.timezone)
+        summary = (
+            f"No movement since {since} ({duration(quiet)}). At this time of day the house is usually "
+            f"quiet for at most {duration(timedelta(minutes=usual))} ({count} of the last "
+            f"{len(self.quiet[slot])} days).{_where(self.last_room, ' Last seen')}"
+        )
+        evidence = {
+            "quiet_since": self.last_presence.isoformat(),
+            "quiet_minutes": int(quiet.total_seconds() // 60),
+            "usual_max_minutes": round(usual),
+            "limit_minutes": round(self._limits[slot]),
+            "days": len(self.quiet[slot]),
+            "learned": True,
+        }
+        return self._raise(AlertKind.INACTIVITY, now, key, summary, evidence)
+
+    def _not_up(self, now: datetime, usual: float, count: int) -> list[Signal]:
+        key = f"not-up:{self.day.start.date().isoformat()}"
+        if self.open.get("not_up") == key:
+            return []
+        by = _local(self.day.start + timedelta(hours=usual), self.timezone)
+        last = _local(self.last_presence, self.timezone)
+        summary = (
+            f"Not up yet at {_local(now, self.timezone)}: no activity in the kitchen or living areas "
+            f"this morning (last sign {last}{_where(self.last_room)}). Usually up by {by} "
+            f"({count} of the last {len(self.wake)} days)."
+        )
+        evidence = {"usual_latest_wake": by, "days": len(self.wake), "last_seen": self.last_presence.isoformat()}
+        return self._raise(AlertKind.NOT_UP, now, key, summary, evidence)
+
+    def _long_bathroom(self, now: datetime, stay: timedelta, usual: float) -> list[Signal]:
+        key = f"bathroom-since:{self.room_since.isoformat()}"
+        if self.open.get("long_bathroom") == key:
+            return []
+        summary = (
+            f"In the {self.last_room.replace('_', ' ')} since {_local(self.room_since, self.timezone)} "
+            f"({duration(stay)}). The longest stay in the last {len(self.stays)} visits was "
+            f"{duration(timedelta(minutes=usual))}."
+        )
+        evidence = {"since": self.room_since.isoformat(), "stay_minutes": int(stay.total_seconds() // 60),
+                    "usual_longest_minutes": round(usual), "visits": len(self.stays)}
+        return self._raise(AlertKind.LONG_BATHROOM, now, key, summary, evidence)
+
+    def _night_door(self, event: SensorEvent, hour: int) -> list[Signal]:
+        if not self.monitoring:
+            return []
+        days = self.door_days[-self.config.window_days:]
+        seen = sum(1 for mask in days if mask >> hour & 1)
+        if seen > self.config.door_rare_fraction * len(days):
+            return []
+        key = f"night-door:{self.day.start.date().isoformat()}"
+        if self.open.get("night_wandering") == key:
+            return []
+        summary = (
+            f"{'Front' if event.room == Room.FRONT_DOOR else 'Back'} door opened at "
+            f"{_local(event.ts, self.timezone)}, in the night. In the last {len(days)} days it was "
+            f"opened between {hour:02d}:00 and {(hour + 1) % 24:02d}:00 on {seen} days."
+        )
+        evidence = {"device": event.device, "days_with_door_this_hour": seen, "days": len(days)}
+        return self._raise(AlertKind.NIGHT_WANDERING, event.ts, key, summary, evidence)
+
+    def _raise(self, kind: AlertKind, ts: datetime, key: str, summary: str, evidence: dict) -> list[Signal]:
+        self.open[kind.value] = key
+        if kind.category is not AlertCategory.TREND and self.day is not None:
+            self.day.flagged = True
+        return [AlertSignal(self.hub, kind, ts, summary, key, kind.default_severity, evidence)]
+
+    def _clear(self, kind: AlertKind, ts: datetime, what: str) -> list[Signal]:
+        if self.open.pop(kind.value, None) is None:
+            return []
+        return [ClearSignal(self.hub, kind, ts, f"{what} at {_local(ts, self.timezone)}.")]
+
+    # ------------------------------------------------------------------ days and slots
+    def _slot(self, ts: datetime) -> int:
+        return min(_SLOTS - 1, int((ts - self.day.start).total_seconds() // 3600))
+
+    def _account_quiet(self, since: datetime, until: datetime) -> None:
+        """Longest quiet so far in each slot of today that [since, until) overlaps, in minutes."""
+        day = self.day
+        start = max(since, day.start)
+        first = int((start - day.start).total_seconds() // 3600)
+        last = min(_SLOTS - 1, int((until - day.start).total_seconds() // 3600))
+        for s in range(first, last + 1):
+            slot_end = min(until, day.start + timedelta(hours=s + 1))
+            minutes = (slot_end - since).total_seconds() / 60
+            if minutes > day.quiet[s]:
+                day.quiet[s] = minutes
+
+    def _roll(self, ts: datetime) -> list[Signal]:
+        """Finish every routine day that ended before ``ts``, and start the one ``ts`` is in."""
+        signals: list[Signal] = []
+        if self.day is None:
+            self.day = self._day_at(ts)
+            return signals
+        while ts >= self.day.end:
+            if self.last_presence is not None and not self.out and not self.in_bed:
+                self._account_quiet(self.last_presence, self.day.end)
+            signals += self._finish(self.day)
+            self.day = self._day_at(self.day.end)
+        return signals
+
+    def _day_at(self, ts: datetime) -> _Day:
+        tz = ZoneInfo(self.timezone)
+        local = ts.astimezone(tz) - timedelta(hours=DAY_START_HOUR)
+        start = datetime.combine(local.date(), time(DAY_START_HOUR), tz)
+        end = datetime.combine(local.date() + timedelta(days=1), time(DAY_START_HOUR), tz)
+        return _Day(start.astimezone(UTC), end.astimezone(UTC))
+
+    def _finish(self, day: _Day) -> list[Signal]:
+        self.days_seen += 1
+        signals: list[Signal] = []
+        counts = {"night_toilet": day.night_toilet, "kitchen": day.kitchen, "activity": day.activity}
+        if not day.flagged:
+            for s, minutes in enumerate(day.quiet):
+                if 0 <= minutes <= _LONGEST_NORMAL:  # longer: away unseen, or trouble; not normal
+                    self.quiet[s].append(minutes)
+            if day.wake is not None:
+                self.wake.append(day.wake)
+            self.wake_seen = (self.wake_seen + [day.wake is not None])[-self.config.window_days:]
+            for stay in day.stays:
+                self.stays.append(stay)
+            self.door_days = (self.door_days + [day.door_hours])[-self.config.window_days:]
+        signals += self.trends.learn_day(self.hub, day.end, counts, day.flagged, self.open)
+        self._usual_quiet = [
+            _upper(self.quiet[s], self.config.quiet_quantile)[0] if len(self.quiet[s]) >= 5 else math.inf
+            for s in range(_SLOTS)
+        ]
+        raw = [self._limit(s) for s in range(_SLOTS)]
+        # A quiet period that began in a sleepy hour is judged against that hour too for one more
+        # hour: getting up a little late is not a reason to call anyone.
+        self._limits = [max(raw[s], raw[s - 1]) for s in range(_SLOTS)]
+        return signals
+
+    def _limit(self, slot: int) -> float:
+        c = self.config
+        if len(self.quiet[slot]) < 5:
+            return math.inf
+        usual = self._usual_quiet[slot]
+        limit = max(c.quiet_floor.total_seconds() / 60, usual * c.quiet_margin + c.quiet_extra.total_seconds() / 60)
+        cap = c.inactivity_cap.total_seconds() / 60
+        return limit if usual >= cap / 2 else min(limit, cap)
+
+    # ------------------------------------------------------------------ persistence
+    def __getstate__(self) -> dict:
+        state = {k: v for k, v in self.__dict__.items()}
+        state["version"] = STATE_VERSION
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        version = state.pop("version", None)
+        if version != STATE_VERSION:
+            raise ValueError(f"routine model state version {version}, expected {STATE_VERSION}")
+        self.__dict__.update(state)
+
+
+def _upper(window: SortedWindow, q: float) -> tuple[float, int]:
+    """The ``q`` quantile of a sorted window (an observed value) and how many values are <= it."""
+    n = len(window)
+    index = min(n - 1, max(0, math.ceil(q * n) - 1))
+    value = window[index]
+    count = index + 1
+    while count < n and window[count] <= value:
+        count += 1
+    return value, count
+
+
+def _local(ts: datetime, timezone: str) -> str:
+    return ts.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+
+
+def _where(room: str | None, prefix: str = "") -> str:
+    words = in_room(room)
+    if not words:
+        return ""
+    return f"{prefix} {words}." if prefix else f" {words}"

@@ -1,0 +1,144 @@
+"""Changes over days: more night toilet visits, fewer kitchen visits, less activity overall.
+
+Each day's counts are compared with the household's own learned days by a one-sided CUSUM on
+standardised daily values (a slow, steady change adds up; one odd day does not). A change that holds
+for ``absorb_days`` becomes the new normal: the days are learned, the alert is cleared.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from river.utils import SortedWindow
+
+from telecare.domain import AlertKind, AlertSignal, ClearSignal
+
+
+@dataclass(frozen=True, slots=True)
+class _Metric:
+    name: str
+    kind: AlertKind
+    direction: int  # +1: an increase is the worry, -1: a decrease
+    min_sd: float  # floor on the spread, in counts a day
+    min_change: float  # the recent mean must differ from normal by at least this fraction...
+    min_abs: float  # ...and by at least this many counts a day
+    threshold: float  # CUSUM decision limit
+    slack: float  # CUSUM allowance, in standard deviations
+    words: str
+
+
+METRICS = (
+    _Metric("night_toilet", AlertKind.NIGHT_TOILET_INCREASE, +1, 0.7, 0.0, 1.0, 6.0,
+            0.75, "night toilet visits"),
+    _Metric("kitchen", AlertKind.KITCHEN_DECLINE, -1, 1.0, 0.25, 1.5, 4.5, 0.5, "kitchen visits a day"),
+    _Metric("activity", AlertKind.ACTIVITY_DECLINE, -1, 5.0, 0.3, 10.0, 7.0,
+            0.75, "sensor activations a day"),
+)
+
+
+class TrendDetector:
+    """Learns each daily count's normal and flags a sustained shift.
+
+    Parameters
+    ----------
+    window_days
+        Learned days that make normal.
+    min_days
+        No decision before this many days are learned.
+    absorb_days
+        A shift that has held this many days becomes the new normal.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timedelta, UTC
+    >>> t = TrendDetector(28, 14)
+    >>> day = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    >>> out = []
+    >>> for d in range(30):
+    ...     nights = [1, 2, 1, 0, 1, 2, 1][d % 7] + (3 if d >= 20 else 0)
+    ...     out += t.learn_day("h-1", day + timedelta(days=d), {"night_toilet": nights, "kitchen": 8,
+    ...                        "activity": 300}, False, {})
+    >>> [(s.kind.value, s.ts.day) for s in out if isinstance(s, AlertSignal)]
+    [('night_toilet_increase', 22)]
+    """
+
+    def __init__(self, window_days: int, min_days: int, absorb_days: int = 7) -> None:
+        self.window_days = window_days
+        self.min_days = min_days
+        self.absorb_days = absorb_days
+        self.learned = {m.name: SortedWindow(window_days) for m in METRICS}
+        self.cusum = {m.name: 0.0 for m in METRICS}
+        self.pending: dict[str, list[float]] = {m.name: [] for m in METRICS}
+        self.episode: dict[str, str] = {}  # metric -> key of the open alert
+        self.days = 0
+
+    def learn_day(
+        self, hub: str, end: datetime, counts: dict[str, float], flagged: bool, open_: dict[str, str]
+    ) -> list[AlertSignal | ClearSignal]:
+        self.days += 1
+        signals: list[AlertSignal | ClearSignal] = []
+        if flagged:  # an acute alert that day: its counts say nothing about a trend
+            return signals
+        for m in METRICS:
+            x = float(counts[m.name])
+            learned = self.learned[m.name]
+            if self.days <= self.min_days or len(learned) < 7:
+                self._learn(m.name, x)
+                continue
+            mean = sum(learned) / len(learned)
+            sd = max(m.min_sd, _sd(learned, mean))
+            z = m.direction * (x - mean) / sd
+            s = self.cusum[m.name] = max(0.0, self.cusum[m.name] + z - m.slack)
+            if m.name in self.episode:
+                self.pending[m.name].append(x)
+                if s == 0.0 or len(self.pending[m.name]) >= self.absorb_days:
+                    if s != 0.0:  # a week of the new level: it is the normal from now on
+                        self.learned[m.name] = SortedWindow(self.window_days)
+                    for v in self.pending[m.name]:
+                        self._learn(m.name, v)
+                    self.pending[m.name] = []
+                    self.cusum[m.name] = 0.0
+                    del self.episode[m.name]
+                    open_.pop(m.kind.value, None)
+                    what = "back to normal" if s == 0.0 else "steady for a week: now taken as the new normal"
+                    signals.append(ClearSignal(hub, m.kind, end, f"{m.words.capitalize()} {what}."))
+                continue
+            self.pending[m.name] = (self.pending[m.name] + [x])[-self.absorb_days:]
+            recent = self.pending[m.name][-3:]
+            recent_mean = sum(recent) / len(recent)
+            change = m.direction * (recent_mean - mean)
+            big_enough = change >= m.min_change * max(mean, 1.0) and change >= m.min_abs
+            if s > m.threshold and big_enough:
+                key = f"{m.name}-from:{end.date().isoformat()}"
+                self.episode[m.name] = key
+                open_[m.kind.value] = key
+                self.pending[m.name] = [x]
+                signals.append(self._signal(hub, m, end, key, recent, mean, learned))
+            elif s == 0.0:  # nothing building up: the pending days are normal
+                for v in self.pending[m.name]:
+                    self._learn(m.name, v)
+                self.pending[m.name] = []
+        return signals
+
+    def _learn(self, name: str, x: float) -> None:
+        self.learned[name].append(x)
+
+    def _signal(self, hub, m: _Metric, end: datetime, key: str, recent, mean, learned) -> AlertSignal:
+        low, high = learned[0], learned[-1]
+        summary = (
+            f"{len(recent)}-day average of {m.words}: {sum(recent) / len(recent):.1f}, against a usual "
+            f"{mean:.1f} (between {low:g} and {high:g} over the last {len(learned)} normal days)."
+        )
+        evidence = {"metric": m.name, "recent": list(recent), "usual_mean": round(mean, 2),
+                    "usual_min": low, "usual_max": high, "days": len(learned),
+                    "cusum": round(self.cusum[m.name], 2)}
+        return AlertSignal(hub, m.kind, end, summary, key, m.kind.default_severity, evidence)
+
+
+def _sd(window: SortedWindow, mean: float) -> float:
+    n = len(window)
+    if n < 2:
+        return 0.0
+    return math.sqrt(sum((v - mean) ** 2 for v in window) / (n - 1))

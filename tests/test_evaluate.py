@@ -1,0 +1,56 @@
+"""``telecare evaluate``: scoring against ground truth, and the real homes' loader."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from detection import kasteren
+from detection.evaluate import Truth, format_table, score
+from simulator.eventsfile import write_events, write_truth
+from simulator.scenarios import parse_scenario
+from simulator.simulation import build_homes
+from telecare.cli import main
+
+T = datetime(2026, 2, 1, 14, 0, tzinfo=UTC)
+
+
+def test_score_counts_hits_delays_and_false_alerts():
+    truths = [Truth("fall", T, T + timedelta(hours=8))]
+    alerts = [
+        (T + timedelta(minutes=70), "inactivity"),  # the fall, found after 70 min
+        (T + timedelta(hours=3), "not_up"),  # near the fall: not counted as false
+        (T + timedelta(days=2), "night_wandering"),  # false
+        (T - timedelta(days=20), "inactivity"),  # during learning: not counted
+    ]
+    result = score("g", "routine", alerts, truths, T - timedelta(days=5), T + timedelta(days=5))
+    assert result.found == [("fall", 70.0)]
+    assert result.false_alerts == 1 and result.monitored_days == 10
+    table = format_table([result])
+    assert "fall" in table and "1.00" in table and "70.0 min" in table
+
+
+def test_kasteren_days_are_whole_days_of_events_from_four_to_four():
+    spec, days = kasteren.load_home(Path("/work/shared/data/kasteren"), "A")
+    assert spec.hub == "kasteren-a" and 20 <= len(days) <= 28
+    assert all(0 <= offset < 86400 for day in days for offset, _, _ in day)
+    stream = kasteren.resample(days, 30, "seed")
+    assert stream == kasteren.resample(days, 30, "seed")  # seeded
+    events = kasteren.to_events(spec, stream, kasteren.STREAM_START)
+    assert all(a.ts <= b.ts for a, b in zip(events, events[1:]))
+    truth = kasteren.inject_night_exit(spec, stream, 20, kasteren.STREAM_START, None)
+    assert truth.start == kasteren.STREAM_START + timedelta(days=20, hours=22, minutes=30)
+
+
+def test_evaluate_scores_your_own_files(tmp_path, capsys):
+    [home] = build_homes(1, seed=2, days=24, personas=["early_riser"],
+                         scenarios=[parse_scenario("night_wandering@20T02:30")])
+    (tmp_path / "h.json").write_text(__import__("json").dumps(home.household))
+    write_events(tmp_path / "e.jsonl", home.events())
+    write_truth(tmp_path / "t.jsonl", home.truth)
+    code = main(["evaluate", "--household", str(tmp_path / "h.json"), "--events", str(tmp_path / "e.jsonl"),
+                 "--truth", str(tmp_path / "t.jsonl"), "--jobs", "1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    [line] = [x for x in out.splitlines() if x.startswith("files") and "routine" in x and "night_exit" in x]
+    assert line.split()[4] == "1.00"

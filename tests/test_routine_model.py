@@ -1,0 +1,100 @@
+"""The routine model and the engine around it: snapshots, learning period, trends."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from detection.engine import STATE_VERSION, DetectionEngine
+from detection.replay import drive
+from detection.routine import RoutineConfig, RoutineModel
+from detection.safety import SafetyMonitor
+from detection.trends import TrendDetector
+from simulator.scenarios import parse_scenario
+from simulator.simulation import build_homes
+from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
+from telecare.households import parse_household
+
+
+@pytest.fixture(scope="module")
+def stream():
+    [home] = build_homes(1, seed=5, days=24, personas=["early_riser"],
+                         scenarios=[parse_scenario("fall@17T15:30"), parse_scenario("not_up@20")])
+    spec = parse_household(home.household)
+    devices = {d.id: d for d in spec.devices}
+    events = [
+        SensorEvent(spec.hub, e["device"], devices[e["device"]].type, devices[e["device"]].room,
+                    datetime.fromisoformat(e["ts"]), float(e["value"]))
+        for e in home.events()
+    ]
+    return spec, events
+
+
+def test_a_model_restored_from_its_snapshot_mid_stream_raises_the_same_alerts(stream):
+    spec, events = stream
+    uninterrupted = list(drive(DetectionEngine(), spec, events))
+    assert any(isinstance(s, AlertSignal) and s.evidence.get("learned") for _, s in uninterrupted)
+
+    cut = datetime(2026, 1, 21, 13, 7, tzinfo=UTC)  # mid-stream, mid-day, on a whole minute
+    first = DetectionEngine()
+    before = [e for e in events if e.ts <= cut]
+    part1 = list(drive(first, spec, before, extend=cut - before[-1].ts))
+    blob = first.dump(spec.hub)
+    second = DetectionEngine()
+    second.restore(spec.hub, blob)
+    part2 = list(drive(second, spec, [e for e in events if e.ts > cut], start=cut))
+    assert part1 + part2 == uninterrupted
+
+
+def test_snapshots_are_versioned_and_old_safety_only_snapshots_still_load(stream):
+    spec, events = stream
+    engine = DetectionEngine()
+    list(drive(engine, spec, events[:2000]))
+    state = pickle.loads(engine.dump(spec.hub))
+    assert set(state) == {"safety", "routine"} and STATE_VERSION == 2
+    routine_state = state["routine"].__getstate__()
+    assert routine_state["version"] == 1
+    broken = RoutineModel.__new__(RoutineModel)
+    with pytest.raises(ValueError, match="version"):
+        broken.__setstate__({**routine_state, "version": 99})
+    old = DetectionEngine()
+    old.restore(spec.hub, pickle.dumps(SafetyMonitor(spec.hub, spec.timezone)))  # a version 1 blob
+    assert isinstance(old.routines[spec.hub], RoutineModel)
+
+
+def test_learning_lasts_the_configured_number_of_days():
+    model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=3))
+    t = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    for day in range(4):
+        model.learn_one(SensorEvent("h-1", "m", DeviceType.MOTION, Room.KITCHEN, t + timedelta(days=day), 1.0))
+        assert model.monitoring is (model.days_seen >= 3)
+    assert model.monitoring
+
+
+def test_a_steady_fall_in_kitchen_visits_is_a_trend_and_becomes_the_new_normal():
+    detector = TrendDetector(28, 14)
+    start = datetime(2026, 1, 1, 15, tzinfo=UTC)
+    signals = []
+    for d in range(45):
+        kitchen = [9, 10, 8, 11, 9, 10, 9][d % 7] if d < 25 else 4
+        signals += detector.learn_day("h-1", start + timedelta(days=d),
+                                      {"night_toilet": 1, "kitchen": kitchen, "activity": 400}, False, {})
+    kinds = [(type(s).__name__, s.kind.value, (s.ts - start).days) for s in signals]
+    raised = [k for k in kinds if k[0] == "AlertSignal"]
+    assert raised and raised[0][1] == "kitchen_decline" and 25 <= raised[0][2] <= 28
+    assert ("ClearSignal", "kitchen_decline") in [(k[0], k[1]) for k in kinds]  # absorbed later
+    assert len(raised) == 1
+
+
+def test_an_alerted_day_is_not_learned_as_normal():
+    model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=2))
+    t = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    model.learn_one(SensorEvent("h-1", "m", DeviceType.MOTION, Room.KITCHEN, t, 1.0))
+    model.note_alert(t + timedelta(hours=1))
+    model.check(t + timedelta(hours=8))  # the routine day ends at 15:00
+    assert model.days_seen == 1 and len(model.wake) == 0 and all(len(w) == 0 for w in model.quiet)
+    model.learn_one(SensorEvent("h-1", "m", DeviceType.MOTION, Room.KITCHEN, t + timedelta(days=1), 1.0))
+    model.check(t + timedelta(days=1, hours=8))
+    assert model.days_seen == 2 and len(model.wake) == 1  # a normal day is learned
