@@ -23,6 +23,8 @@ test: install
 bench: install
 	scripts/ensure-services
 	$(BIN)/python benchmarks/ingest_throughput.py
+	$(BIN)/python benchmarks/alert_delivery.py
+	$(BIN)/python -m benchmarks.detection
 
 clean:
 	rm -rf $(VENV) telecare-data .pytest_cache
