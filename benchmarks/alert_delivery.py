@@ -30,15 +30,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import paho.mqtt.client as mqtt  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
 from alerts.care_circle import add_contact, household_by_hub  # noqa: E402
 from alerts.escalation import set_policy  # noqa: E402
+from benchmarks.backends import start_backend  # noqa: E402
 from benchmarks.ingest_throughput import flood, households  # noqa: E402
 from ingest.broker import free_port  # noqa: E402
 from telecare.db import make_engine, make_session_factory, migrate, session_scope  # noqa: E402
-from tests.procs import ServiceProcess, import_households, service_env  # noqa: E402
-from tests.support import PG_URL, PrivateMosquitto  # noqa: E402
+from tests.procs import ServiceProcess, import_households  # noqa: E402
 
 
 class Receiver:
@@ -82,39 +81,19 @@ def setup_care_circles(url: str, schema: str | None, hubs: list[str], rx: Receiv
 def run(backend: str, presses: int, rate: float, wait_s: float) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"bench-alerts-{backend}-"))
     prefix = f"bench{uuid.uuid4().hex[:6]}"
-    broker = schema = admin = None
-    if backend == "mosquitto-postgres":
-        broker = PrivateMosquitto(work / "mosquitto")
-        broker.start()
-        schema = "bench_" + uuid.uuid4().hex[:8]
-        admin = make_engine(PG_URL)
-        with admin.begin() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        env = service_env(work / "data", mqtt_url=f"mqtt://127.0.0.1:{broker.port}",
-                          pg_schema=schema, prefix=prefix)
-        host, port, protocol, db_url = "127.0.0.1", broker.port, mqtt.MQTTv5, PG_URL
-    else:
-        port = free_port()
-        env = service_env(work / "data", embedded_port=port, prefix=prefix)
-        host, protocol = "127.0.0.1", mqtt.MQTTv311
-        db_url = f"sqlite:///{work / 'data' / 'telecare.sqlite3'}"
+    b = start_backend(backend, work, prefix)
     homes = households(max(presses, 50))
-    import_households(homes, work / "homes", env)
+    import_households(homes, work / "homes", b.env)
     rx = Receiver()
-    setup_care_circles(db_url, schema, [h["hub"] for h in homes[:presses]], rx, wait_s)
-    service = ServiceProcess(env, work / "service.log")
+    setup_care_circles(b.db_url, b.schema, [h["hub"] for h in homes[:presses]], rx, wait_s)
+    service = ServiceProcess(b.env, work / "service.log")
     service.start()
     try:
-        return _measure(rx, host, port, protocol, prefix, len(homes), presses, rate, wait_s)
+        return _measure(rx, b.host, b.port, b.protocol, prefix, len(homes), presses, rate, wait_s)
     finally:
         service.stop()
         rx.server.shutdown()
-        if broker:
-            broker.stop()
-        if admin is not None:
-            with admin.begin() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        b.close()
 
 
 def _measure(rx, host, port, protocol, prefix, n_homes, presses, rate, wait_s) -> dict:

@@ -13,24 +13,15 @@ import gc
 import pickle
 import time
 import tracemalloc
-from datetime import datetime
 
 from detection.engine import DetectionEngine
-from detection.replay import drive
+from detection.replay import drive, household_events
 from simulator.simulation import build_homes
-from telecare.domain import SensorEvent
-from telecare.households import parse_household
 
 
 def simulated(days: int, persona: str = "homebody"):
     [home] = build_homes(1, seed="bench", days=days, personas=[persona])
-    spec = parse_household(home.household)
-    devices = {d.id: d for d in spec.devices}
-    events = [
-        SensorEvent(spec.hub, e["device"], devices[e["device"]].type, devices[e["device"]].room,
-                    datetime.fromisoformat(e["ts"]), float(e["value"]))
-        for e in home.events()
-    ]
+    spec, events = household_events(home.household, home.events())
     return spec, events
 
 

@@ -31,13 +31,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import paho.mqtt.client as mqtt  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
-from ingest.broker import free_port  # noqa: E402
-from telecare.db import make_engine  # noqa: E402
 from telecare.models import Alert, Event, Household  # noqa: E402
-from tests.procs import ServiceProcess, import_households, service_env  # noqa: E402
-from tests.support import PG_URL, PrivateMosquitto  # noqa: E402
+from benchmarks.backends import start_backend  # noqa: E402
+from tests.procs import ServiceProcess, import_households  # noqa: E402
 
 MOTION = ("m-kitchen", "m-hall", "m-living")
 
@@ -92,39 +90,17 @@ def flood(host: str, port: int, protocol: int, prefix: str, homes: int, n: int, 
 def run(backend: str, n_events: int, n_homes: int, presses: int, rate: float) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"bench-{backend}-"))
     prefix = f"bench{uuid.uuid4().hex[:6]}"
-    broker = None
-    schema = None
-    if backend == "mosquitto-postgres":
-        broker = PrivateMosquitto(work / "mosquitto")
-        broker.start()
-        schema = "bench_" + uuid.uuid4().hex[:8]
-        admin = make_engine(PG_URL)
-        with admin.begin() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        env = service_env(work / "data", mqtt_url=f"mqtt://127.0.0.1:{broker.port}",
-                          pg_schema=schema, prefix=prefix)
-        host, port, protocol = "127.0.0.1", broker.port, mqtt.MQTTv5
-        db = make_engine(PG_URL, schema=schema)
-    else:
-        port = free_port()
-        env = service_env(work / "data", embedded_port=port, prefix=prefix)
-        host, protocol = "127.0.0.1", mqtt.MQTTv311
-        db = make_engine(f"sqlite:///{work / 'data' / 'telecare.sqlite3'}")
-    homes = households(n_homes)
-    import_households(homes, work / "homes", env)
-    service = ServiceProcess(env, work / "service.log")
+    b = start_backend(backend, work, prefix)
+    db = b.engine()
+    import_households(households(n_homes), work / "homes", b.env)
+    service = ServiceProcess(b.env, work / "service.log")
     service.start()
     try:
-        return _measure(db, host, port, protocol, prefix, n_homes, n_events, presses, rate)
+        return _measure(db, b.host, b.port, b.protocol, prefix, n_homes, n_events, presses, rate)
     finally:
         service.stop()
         db.dispose()
-        if broker:
-            broker.stop()
-        if schema:
-            with admin.begin() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        b.close()
 
 
 def _count(db, model) -> int:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from detection.baseline import FixedRules
 from detection.engine import DetectionEngine
-from detection.replay import AlertGrouper, drive, read_events_file
+from detection.replay import AlertGrouper, drive, household_events, read_events_file
 from detection.routine import RoutineConfig
 from detection.safety import SafetyConfig
 from telecare.domain import AlertSignal, HouseholdSpec, SensorEvent
@@ -159,17 +159,10 @@ def build(recipe: tuple) -> tuple[str, HouseholdSpec, list[SensorEvent], list[Tr
 def _build_sim(persona, seed, injected, days, learning):
     from simulator.scenarios import parse_scenario
     from simulator.simulation import build_homes
-    from telecare.households import parse_household
 
     [home] = build_homes(1, seed=seed, days=days, personas=[persona],
                          scenarios=[parse_scenario(x) for x in injected])
-    spec = parse_household(home.household)
-    devices = {d.id: d for d in spec.devices}
-    events = [
-        SensorEvent(spec.hub, e["device"], devices[e["device"]].type, devices[e["device"]].room,
-                    datetime.fromisoformat(e["ts"]), float(e["value"]))
-        for e in home.events()
-    ]
+    spec, events = household_events(home.household, home.events())
     truths = [Truth(SIM_CLASS[t.kind], t.start, t.end or t.start) for t in home.truth if t.kind in SIM_CLASS]
     return "sim", spec, events, truths, days, learning
 

@@ -28,6 +28,7 @@ from detection.routine import RoutineConfig
 from detection.safety import SafetyConfig, Signal
 from telecare.clock import ManualClock
 from telecare.domain import AlertSignal, ClearSignal, HouseholdSpec, SensorEvent
+from telecare.households import parse_household
 
 STEP = timedelta(minutes=1)
 
@@ -80,6 +81,19 @@ def make_engine(learning_days: int = 14, inactivity_limit: timedelta = timedelta
         RoutineConfig(learning_days=learning_days),
         learn=learn,
     )
+
+
+def household_events(
+    household: dict[str, Any], records: Iterable[dict[str, Any]]
+) -> tuple[HouseholdSpec, list[SensorEvent]]:
+    """A household file and its events-file records (e.g. a simulated home's) as detection input."""
+    spec = parse_household(household)
+    devices = {d.id: d for d in spec.devices}
+    return spec, [
+        SensorEvent(spec.hub, r["device"], devices[r["device"]].type, devices[r["device"]].room,
+                    datetime.fromisoformat(r["ts"]), float(r["value"]))
+        for r in records
+    ]
 
 
 def read_events_file(path: str, spec: HouseholdSpec) -> Iterator[SensorEvent]:

@@ -8,27 +8,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from detection.engine import STATE_VERSION, DetectionEngine
-from detection.replay import drive
+from detection.replay import drive, household_events
 from detection.routine import RoutineConfig, RoutineModel
 from detection.safety import SafetyMonitor
 from detection.trends import TrendDetector
 from simulator.scenarios import parse_scenario
 from simulator.simulation import build_homes
 from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
-from telecare.households import parse_household
 
 
 @pytest.fixture(scope="module")
 def stream():
     [home] = build_homes(1, seed=5, days=24, personas=["early_riser"],
                          scenarios=[parse_scenario("fall@17T15:30"), parse_scenario("not_up@20")])
-    spec = parse_household(home.household)
-    devices = {d.id: d for d in spec.devices}
-    events = [
-        SensorEvent(spec.hub, e["device"], devices[e["device"]].type, devices[e["device"]].room,
-                    datetime.fromisoformat(e["ts"]), float(e["value"]))
-        for e in home.events()
-    ]
+    spec, events = household_events(home.household, home.events())
     return spec, events
 
 

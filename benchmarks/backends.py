@@ -1,0 +1,63 @@
+"""The two deployments the benchmarks measure, started and torn down the same way for each.
+
+``mosquitto-postgres``: a real Mosquitto with the deploy settings (persistence, no 1000-message
+queue cap) and PostgreSQL in a schema of its own. ``embedded-sqlite``: the no-services defaults.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from sqlalchemy import Engine, text
+
+from ingest.broker import free_port
+from telecare.db import make_engine
+from tests.procs import service_env
+from tests.support import PG_URL, PrivateMosquitto
+
+NAMES = ("mosquitto-postgres", "embedded-sqlite")
+
+
+@dataclass
+class Backend:
+    name: str
+    env: dict[str, str]  # the service process's TELECARE_ settings
+    host: str
+    port: int
+    protocol: int
+    db_url: str
+    schema: str | None = None
+    broker: PrivateMosquitto | None = None
+
+    def engine(self) -> Engine:
+        return make_engine(self.db_url, schema=self.schema)
+
+    def close(self) -> None:
+        if self.broker:
+            self.broker.stop()
+        if self.schema:
+            admin = make_engine(PG_URL)
+            with admin.begin() as c:
+                c.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+            admin.dispose()
+
+
+def start_backend(name: str, work: Path, prefix: str) -> Backend:
+    if name == "mosquitto-postgres":
+        broker = PrivateMosquitto(work / "mosquitto")
+        broker.start()
+        schema = "bench_" + uuid.uuid4().hex[:8]
+        admin = make_engine(PG_URL)
+        with admin.begin() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        env = service_env(work / "data", mqtt_url=f"mqtt://127.0.0.1:{broker.port}",
+                          pg_schema=schema, prefix=prefix)
+        return Backend(name, env, "127.0.0.1", broker.port, mqtt.MQTTv5, PG_URL, schema, broker)
+    port = free_port()
+    env = service_env(work / "data", embedded_port=port, prefix=prefix)
+    return Backend(name, env, "127.0.0.1", port, mqtt.MQTTv311,
+                   f"sqlite:///{work / 'data' / 'telecare.sqlite3'}")
