@@ -61,11 +61,14 @@ def enqueue_for_alert(
     key_part: str,
     now: datetime,
     step: int | None = None,
+    body: str | None = None,
 ) -> list[Notification]:
     """Tell ``contacts`` about ``alert``; non-urgent ones wait for each contact's quiet hours."""
     household = session.get(Household, alert.household_id)
     tz = household.timezone if household else "UTC"
-    prefix = {"reminder": "Reminder: ", "escalation": "Still unanswered: "}.get(purpose, "")
+    prefix = {
+        "reminder": "Reminder: ", "escalation": "Still unanswered: ", "all_clear": "All clear: "
+    }.get(purpose, "")
     title = f"{prefix}{alert.kind.replace('_', ' ')} [{alert.severity}] at {household.name if household else '?'}"
     rows = []
     for contact in contacts:
@@ -74,7 +77,7 @@ def enqueue_for_alert(
             key=f"alert-{alert.id}-{key_part}-contact-{contact.id}",
             contact=contact,
             title=title,
-            body=alert.summary,
+            body=body or alert.summary,
             purpose=purpose,
             now=now,
             alert=alert,
@@ -85,3 +88,22 @@ def enqueue_for_alert(
             rows.append(row)
     session.flush()
     return rows
+
+
+def contacts_told(session: Session, alert: Alert) -> list[Contact]:
+    """Everyone the alert itself (not a test or summary) was sent or is being sent to."""
+    return list(
+        session.scalars(
+            select(Contact)
+            .where(
+                Contact.id.in_(
+                    select(Notification.contact_id).where(
+                        Notification.alert_id == alert.id,
+                        Notification.purpose.in_(("alert", "escalation", "reminder")),
+                        Notification.status != "failed",
+                    )
+                )
+            )
+            .order_by(Contact.id)
+        )
+    )

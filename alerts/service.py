@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from alerts import escalation
 from alerts.lifecycle import OPEN_STATUSES, AlertAction, AlertStatus, next_status
+from alerts.outbox import contacts_told, enqueue_for_alert
 from telecare.domain import AlertSignal, ClearSignal, HouseholdStatus
 from telecare.models import Alert, AlertOccurrence, AlertTimelineEntry, Household, Silence, utcnow
 
@@ -99,7 +100,10 @@ def apply_signal(
     return _change(alert, signal.hub, created, signal.ts)
 
 
-def apply_clear(session: Session, household_id: int, signal: ClearSignal) -> AlertChange | None:
+def apply_clear(
+    session: Session, household_id: int, signal: ClearSignal, now: datetime | None = None
+) -> AlertChange | None:
+    """The condition went away by itself: close the alert and tell whoever was told, "all clear"."""
     alert = _open_alert(session, household_id, signal.kind.value)
     if alert is None:
         return None
@@ -110,6 +114,10 @@ def apply_clear(session: Session, household_id: int, signal: ClearSignal) -> Ale
     alert.updated_at = utcnow()
     alert.next_step_at = alert.step_token = alert.remind_at = None  # nothing more to escalate
     _timeline(session, alert.id, AlertAction.CLEAR, before, after, signal.summary)
+    told = contacts_told(session, alert)
+    if told:
+        enqueue_for_alert(session, alert, told, "all_clear", "all-clear", now or signal.ts,
+                          body=signal.summary)
     session.flush()
     return _change(alert, signal.hub, False, signal.ts)
 

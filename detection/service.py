@@ -180,7 +180,7 @@ class DetectionService:
                             # event's own time: a late event must not arrive already overdue.
                             apply_signal(session, household_id, s, now=self.clock.now())
                             if isinstance(s, AlertSignal)
-                            else apply_clear(session, household_id, s)
+                            else apply_clear(session, household_id, s, now=self.clock.now())
                         )
                         if change is not None:
                             changes.append(change)

@@ -116,3 +116,26 @@ def test_a_fall_goes_to_responders_at_once_even_if_the_household_policy_starts_w
     care_circle(api_for(stack), home.hub, webhook, family_first)
     send(publisher_for(stack), stack, home.hub, "fall", T0, True, seq=1)
     wait_for(lambda: webhook.at("responder") and webhook.at("family"))
+
+
+def test_when_movement_resumes_whoever_was_told_of_the_inactivity_hears_all_clear(
+    stack, start_service, publisher_for, webhook  # noqa: F811
+):
+    clock = ManualClock(T0)
+    home = factories.household()
+    service = start_service(stack, [home], clock=clock, serve_http=True)
+    care_circle(api_for(stack), home.hub, webhook)
+    pub = publisher_for(stack)
+    send(pub, stack, home.hub, "m-kitchen", T0, True, seq=1)
+    wait_for(lambda: (m := service.detection.engine.monitors.get(home.hub)) is not None
+             and m.last_presence == T0)
+    clock.set(T0 + timedelta(minutes=stack.settings.inactivity_limit_min + 1))
+    service.detection.tick()
+    [told] = wait_for(lambda: webhook.at("responder"))
+    assert told["title"].startswith("inactivity [urgent]")
+    send(pub, stack, home.hub, "m-bedroom", clock.now(), True, seq=1)
+    [_, all_clear] = wait_for(lambda: len(webhook.at("responder")) == 2 and webhook.at("responder"))
+    assert all_clear["title"].startswith("All clear: inactivity")
+    assert "Movement resumed in the bedroom" in all_clear["message"]
+    assert "/ack/" not in all_clear["message"]
+    assert webhook.at("family") == []  # the family step was never reached, so they hear nothing
