@@ -51,46 +51,23 @@ def _parser() -> argparse.ArgumentParser:
     for p in (contact, channel):
         p.set_defaults(handler=_with_settings)
 
-    from simulator import command as simulate_command
-
-    simulate = sub.add_parser(
-        "simulate",
-        help="simulate homes: write events files or publish over MQTT like real hubs",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=simulate_command.__doc__,
-    )
-    simulate_command.add_arguments(simulate)
-    simulate.set_defaults(handler=simulate_command.run)
-
-    from detection import replay as replay_command
-
-    replay = sub.add_parser(
-        "replay",
-        help="run detection over an events file; alerts as JSON Lines on stdout",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=replay_command.__doc__,
-    )
-    replay_command.add_arguments(replay)
-    replay.set_defaults(handler=replay_command.run)
-
-    from detection import evaluate as evaluate_command
-
-    evaluate = sub.add_parser(
-        "evaluate",
-        help="score detection against injected anomalies (simulated and real homes)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=evaluate_command.__doc__,
-    )
-    evaluate_command.add_arguments(evaluate)
-    evaluate.set_defaults(handler=evaluate_command.run)
-
+    from detection import evaluate, replay
+    from simulator import command as simulate
     from telecare import demo
 
-    demo_parser = sub.add_parser(
-        "demo", help="run everything on embedded defaults with simulated homes and injected alerts"
-    )
-    demo.add_arguments(demo_parser)
-    demo_parser.set_defaults(handler=demo.run)
+    # Commands that live with their package: each module has add_arguments(parser) and run(args).
+    for name, module, summary in (
+        ("simulate", simulate, "simulate homes: write events files or publish over MQTT like real hubs"),
+        ("replay", replay, "run detection over an events file; alerts as JSON Lines on stdout"),
+        ("evaluate", evaluate, "score detection against injected anomalies (simulated and real homes)"),
+        ("demo", demo, "run everything on embedded defaults with simulated homes and injected alerts"),
+    ):
+        command = sub.add_parser(
+            name, help=summary, description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(command)
+        command.set_defaults(handler=module.run)
     return parser
 
 
