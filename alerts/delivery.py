@@ -19,14 +19,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import channels
 from alerts.ack_links import make_token
-from alerts.care_circle import redact
+from alerts.care_circle import Role, contacts_of, redact
 from alerts.lifecycle import AlertAction, AlertStatus
+from alerts.outbox import enqueue_for_alert
 from telecare import metrics
 from telecare.clock import Clock
 from telecare.config import Settings
 from telecare.db import session_scope
 from telecare.logs import fields
-from telecare.models import Alert, AlertTimelineEntry, DeliveryAttempt, Notification
+from telecare.models import (
+    Alert,
+    AlertTimelineEntry,
+    Contact,
+    DeliveryAttempt,
+    Notification,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -149,11 +156,25 @@ class DeliveryWorker:
                 note=f"could not reach contact {n.contact_id} on any of {len(n.channels)} channel(s): "
                      f"{error}"[:1000],
             ))
+            if alert is not None and n.purpose in ("alert", "escalation", "reminder"):
+                self._escalate_undelivered(session, alert, n, now)
+
+    def _escalate_undelivered(self, session: Session, alert: Alert, n: Notification, now: datetime) -> None:
+        """Someone who should have been told was not: the household's other responders hear it."""
+        unreached = session.get(Contact, n.contact_id) if n.contact_id is not None else None
+        who = f"{unreached.name} ({unreached.role})" if unreached else "a contact"
+        others = [c for c in contacts_of(session, alert.household_id)
+                  if c.role == Role.RESPONDER.value and c.id != n.contact_id]
+        if others:
+            enqueue_for_alert(
+                session, alert, others, "undelivered", f"undelivered-{n.id}", now,
+                body=f"Could not reach {who} about this alert on any of their channels.\n\n{alert.summary}",
+            )
 
     def render(self, n: Notification) -> tuple[str, str]:
         """Title and body as sent: the idempotency key in both, and a one-click link for alerts."""
         body = n.body
-        if n.alert_id is not None and n.contact_id is not None and n.purpose in ("alert", "escalation"):
+        if n.alert_id is not None and n.contact_id is not None and n.purpose in ("alert", "escalation", "undelivered"):
             expires = self.clock.now() + timedelta(seconds=self.settings.ack_link_ttl_s)
             token = make_token(self.settings.secret_key.get_secret_value(), n.alert_id, n.contact_id,
                                expires)

@@ -67,7 +67,8 @@ def enqueue_for_alert(
     household = session.get(Household, alert.household_id)
     tz = household.timezone if household else "UTC"
     prefix = {
-        "reminder": "Reminder: ", "escalation": "Still unanswered: ", "all_clear": "All clear: "
+        "reminder": "Reminder: ", "escalation": "Still unanswered: ", "all_clear": "All clear: ",
+        "undelivered": "Undelivered: ",
     }.get(purpose, "")
     title = f"{prefix}{alert.kind.replace('_', ' ')} [{alert.severity}] at {household.name if household else '?'}"
     rows = []

@@ -74,8 +74,8 @@ def test_primary_channel_down_is_retried_with_backoff_then_the_fallback_channel_
     wait_for(lambda: len(attempts(service)) == 2)
     clock.advance(timedelta(seconds=120))  # the backoff doubles
     [got] = wait_for(lambda: webhook.at("fallback"))
-
-    tried = attempts(service)
+    # The receiver has it a moment before the worker commits the attempt's record.
+    tried = wait_for(lambda: a if len(a := attempts(service)) == 4 else None)
     assert [(i, ok) for i, ok, _ in tried] == [(0, False), (0, False), (0, False), (1, True)]
     assert [b[2] - a[2] for a, b in zip(tried, tried[1:])] == [
         timedelta(seconds=60), timedelta(seconds=120), timedelta(0)]
@@ -127,3 +127,31 @@ def test_when_every_channel_fails_the_notification_is_marked_failed_and_shown_on
             AlertTimelineEntry.action == "delivery_failed")).all()
     assert alert.status == "triggered"  # still open: someone must look
     assert len(problems) == 1 and "any of 2 channel(s)" in problems[0].note
+
+
+def test_a_responder_who_cannot_be_reached_is_reported_to_the_other_responders(
+    retrying, start_service, publisher_for, webhook  # noqa: F811
+):
+    clock = ManualClock(T0)
+    home = factories.household()
+    service = start_service(retrying, [home], clock=clock, serve_http=True)
+    api = api_for(retrying)
+    responder(api, home.hub, [Webhook().url("a")])  # unreachable
+    r = api.post(f"/api/households/{home.hub}/contacts",
+                 json={"name": "Night supervisor", "role": "responder",
+                       "channels": [webhook.url("supervisor")]})
+    assert r.status_code == 201, r.text
+    send(publisher_for(retrying), retrying, home.hub, "btn-help", T0, True, seq=1)
+    wait_for(lambda: webhook.at("supervisor"))  # the supervisor has the alert itself
+    while True:  # run the unreachable responder's retries out, each as soon as it is due
+        with service.factory() as s:
+            waiting = s.scalars(select(Notification).where(
+                Notification.status == "pending", Notification.purpose == "alert")).all()
+        if not waiting:
+            break
+        clock.set(min(n.next_attempt_at for n in waiting))
+        service.delivery.run_once()
+    [_, notice] = wait_for(lambda: len(webhook.at("supervisor")) == 2 and webhook.at("supervisor"))
+    assert notice["title"].startswith("Undelivered: help request")
+    assert "Could not reach Responder team (responder)" in notice["message"]
+    assert "/ack/" in notice["message"]  # the supervisor can take it from here
