@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from river.utils import SortedWindow
 
 from detection.trends import TrendDetector
-from detection.wording import duration, in_room
+from detection.wording import duration, in_room, local_time
 from telecare.domain import AlertCategory, AlertKind, AlertSignal, ClearSignal, DeviceType, Room, SensorEvent
 
 Signal = AlertSignal | ClearSignal
@@ -336,7 +336,7 @@ class RoutineModel:
         if self.open.get("not_returned") == key:
             return []
         summary = (
-            f"Went out at {_local(self.out_since, self.timezone)} and not back after {duration(out)}. "
+            f"Went out at {local_time(self.out_since, self.timezone)} and not back after {duration(out)}. "
             f"{count} of the last {len(self.outings)} outings lasted at most "
             f"{duration(timedelta(minutes=usual))}."
         )
@@ -349,7 +349,7 @@ class RoutineModel:
         if self.open.get("inactivity") == key:
             return []
         usual, count = _upper(self.quiet[slot], self.config.quiet_quantile)
-        since = _local(self.last_presence, self.timezone)
+        since = local_time(self.last_presence, self.timezone)
         summary = (
             f"No movement since {since} ({duration(quiet)}). At this time of day the house is usually "
             f"quiet for at most {duration(timedelta(minutes=usual))} ({count} of the last "
@@ -369,10 +369,10 @@ class RoutineModel:
         key = f"not-up:{self.day.start.date().isoformat()}"
         if self.open.get("not_up") == key:
             return []
-        by = _local(self.day.start + timedelta(hours=usual), self.timezone)
-        last = _local(self.last_presence, self.timezone)
+        by = local_time(self.day.start + timedelta(hours=usual), self.timezone)
+        last = local_time(self.last_presence, self.timezone)
         summary = (
-            f"Not up yet at {_local(now, self.timezone)}: no activity in the kitchen or living areas "
+            f"Not up yet at {local_time(now, self.timezone)}: no activity in the kitchen or living areas "
             f"this morning (last sign {last}{_where(self.last_room)}). Usually up by {by} "
             f"({count} of the last {len(self.wake)} days)."
         )
@@ -384,7 +384,7 @@ class RoutineModel:
         if self.open.get("long_bathroom") == key:
             return []
         summary = (
-            f"In the {self.last_room.replace('_', ' ')} since {_local(self.room_since, self.timezone)} "
+            f"In the {self.last_room.replace('_', ' ')} since {local_time(self.room_since, self.timezone)} "
             f"({duration(stay)}). The longest stay in the last {len(self.stays)} visits was "
             f"{duration(timedelta(minutes=usual))}."
         )
@@ -404,7 +404,7 @@ class RoutineModel:
             return []
         summary = (
             f"{'Front' if event.room == Room.FRONT_DOOR else 'Back'} door opened at "
-            f"{_local(event.ts, self.timezone)}, in the night. In the last {len(days)} days it was "
+            f"{local_time(event.ts, self.timezone)}, in the night. In the last {len(days)} days it was "
             f"opened between {hour:02d}:00 and {(hour + 1) % 24:02d}:00 on {seen} days."
         )
         evidence = {"device": event.device, "days_with_door_this_hour": seen, "days": len(days)}
@@ -419,7 +419,7 @@ class RoutineModel:
     def _clear(self, kind: AlertKind, ts: datetime, what: str) -> list[Signal]:
         if self.open.pop(kind.value, None) is None:
             return []
-        return [ClearSignal(self.hub, kind, ts, f"{what} at {_local(ts, self.timezone)}.")]
+        return [ClearSignal(self.hub, kind, ts, f"{what} at {local_time(ts, self.timezone)}.")]
 
     # ------------------------------------------------------------------ days and slots
     def _slot(self, ts: datetime) -> int:
@@ -513,10 +513,6 @@ def _upper(window: SortedWindow, q: float) -> tuple[float, int]:
     while count < n and window[count] <= value:
         count += 1
     return value, count
-
-
-def _local(ts: datetime, timezone: str) -> str:
-    return ts.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
 
 
 def _where(room: str | None, prefix: str = "") -> str:
