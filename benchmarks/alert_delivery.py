@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import statistics
 import sys
 import tempfile
@@ -29,12 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import paho.mqtt.client as mqtt  # noqa: E402
 
 from alerts.care_circle import add_contact, household_by_hub  # noqa: E402
 from alerts.escalation import set_policy  # noqa: E402
-from benchmarks.backends import start_backend  # noqa: E402
-from benchmarks.ingest_throughput import flood, households  # noqa: E402
+from benchmarks.backends import probe_client, start_background_load, start_backend  # noqa: E402
+from benchmarks.ingest_throughput import households  # noqa: E402
 from ingest.broker import free_port  # noqa: E402
 from telecare.db import make_engine, make_session_factory, migrate, session_scope  # noqa: E402
 from tests.procs import ServiceProcess, import_households  # noqa: E402
@@ -98,17 +96,10 @@ def run(backend: str, presses: int, rate: float, wait_s: float) -> dict:
 
 def _measure(rx, host, port, protocol, prefix, n_homes, presses, rate, wait_s) -> dict:
     duration = presses * 0.1 + wait_s + 8
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    proc = ctx.Process(target=flood, args=(host, port, protocol, prefix, n_homes,
-                                           int(rate * duration), rate, 0, out))
-    proc.start()
-    prober = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-probe", protocol=protocol)
-    prober.username_pw_set("bench-probe")
-    prober.connect(host, port)
-    prober.loop_start()
+    proc, out = start_background_load(host, port, protocol, prefix, n_homes, int(rate * duration),
+                                      rate, 0)
+    prober = probe_client(host, port, protocol)
     pause = threading.Event()
-    pause.wait(2.0)  # let the background load reach its rate
     pressed: dict[str, float] = {}
     for i in range(presses):
         hub = f"bench-{i:04d}"

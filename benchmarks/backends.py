@@ -6,6 +6,8 @@ queue cap) and PostgreSQL in a schema of its own. ``embedded-sqlite``: the no-se
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,3 +63,26 @@ def start_backend(name: str, work: Path, prefix: str) -> Backend:
     env = service_env(work / "data", embedded_port=port, prefix=prefix)
     return Backend(name, env, "127.0.0.1", port, mqtt.MQTTv311,
                    f"sqlite:///{work / 'data' / 'telecare.sqlite3'}")
+
+
+def start_background_load(host: str, port: int, protocol: int, prefix: str, homes: int, count: int,
+                          rate: float, first_seq: int):  # noqa: ANN201 - (process, result queue)
+    """``count`` motion events at ``rate``/s from another process (see ``flood``); started."""
+    from benchmarks.ingest_throughput import flood
+
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    proc = ctx.Process(target=flood, args=(host, port, protocol, prefix, homes, count, rate,
+                                           first_seq, out))
+    proc.start()
+    return proc, out
+
+
+def probe_client(host: str, port: int, protocol: int) -> mqtt.Client:
+    """The connection help presses are published on, once the background load is running."""
+    prober = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-probe", protocol=protocol)
+    prober.username_pw_set("bench-probe")
+    prober.connect(host, port)
+    prober.loop_start()
+    threading.Event().wait(2.0)  # let the background load reach its rate
+    return prober

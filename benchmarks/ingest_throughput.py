@@ -34,7 +34,7 @@ import paho.mqtt.client as mqtt  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from telecare.models import Alert, Event, Household  # noqa: E402
-from benchmarks.backends import start_backend  # noqa: E402
+from benchmarks.backends import probe_client, start_background_load, start_backend  # noqa: E402
 from tests.procs import ServiceProcess, import_households  # noqa: E402
 
 MOTION = ("m-kitchen", "m-hall", "m-living")
@@ -121,17 +121,10 @@ def _measure(db, host, port, protocol, prefix, n_homes, n_events, presses, rate)
     }
     # Phase 2: latency. A steady background load at `rate` events/s; help presses during it.
     background = int(rate * max(10.0, presses * 0.1 + 4))
-    ctx = mp.get_context("spawn")
-    out = ctx.Queue()
-    proc = ctx.Process(target=flood, args=(host, port, protocol, prefix, n_homes, background, rate,
-                                           n_events, out))
-    proc.start()
-    prober = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-probe", protocol=protocol)
-    prober.username_pw_set("bench-probe")
-    prober.connect(host, port)
-    prober.loop_start()
+    proc, out = start_background_load(host, port, protocol, prefix, n_homes, background, rate,
+                                      n_events)
+    prober = probe_client(host, port, protocol)
     pause = threading.Event()
-    pause.wait(2.0)  # let the background load reach its rate
     press_times: dict[str, float] = {}
     for i in range(min(presses, n_homes)):
         hub = f"bench-{i:04d}"
