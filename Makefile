@@ -18,6 +18,7 @@ demo: install
 
 test: install
 	scripts/ensure-services
+	scripts/ensure-chromium
 	$(BIN)/python -m pytest
 
 bench: install

@@ -20,8 +20,15 @@ from sqlalchemy.orm import Session
 from alerts import escalation
 from alerts.lifecycle import OPEN_STATUSES, AlertAction, AlertStatus, next_status
 from alerts.outbox import contacts_told, enqueue_for_alert
-from telecare.domain import AlertSignal, ClearSignal, HouseholdStatus
-from telecare.models import Alert, AlertOccurrence, AlertTimelineEntry, Household, Silence, utcnow
+from telecare.domain import AlertKind, AlertSignal, ClearSignal, HouseholdStatus
+from telecare.models import (
+    Alert,
+    AlertOccurrence,
+    AlertTimelineEntry,
+    Household,
+    Silence,
+    utcnow,
+)
 
 DETECTOR = "detector"
 
@@ -57,7 +64,7 @@ def apply_signal(
         return None
     alert = _open_alert(session, household_id, kind)
     severity = signal.effective_severity
-    silenced_by = None if alert is not None else _silenced_by(session, household_id, signal.ts)
+    silenced_by = None if alert is not None else _silenced_by(session, household_id, signal.ts, kind)
     if silenced_by is not None:
         alert = _silenced_alert(session, household_id, kind)
     created = alert is None
@@ -122,10 +129,19 @@ def apply_clear(
     return _change(alert, signal.hub, False, signal.ts)
 
 
-def _silenced_by(session: Session, household_id: int, ts: datetime) -> str | None:
+# Away mode quiets what an empty house would cause; these still matter when nobody is in.
+_NOT_QUIETED_BY_AWAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL, AlertKind.SMOKE,
+                                  AlertKind.WATER_LEAK, AlertKind.COLD_HOME, AlertKind.HUB_OFFLINE,
+                                  AlertKind.DEVICE_OFFLINE, AlertKind.BATTERY_LOW})
+
+
+def _silenced_by(session: Session, household_id: int, ts: datetime, kind: str) -> str | None:
     """Why alerts of this household are not notified at ``ts`` (away, a silence), or None."""
     household = session.get(Household, household_id)
-    if household is not None and household.status == HouseholdStatus.AWAY.value:
+    if household is not None and kind not in _NOT_QUIETED_BY_AWAY and (
+        household.status == HouseholdStatus.AWAY.value
+        or (household.away_until is not None and household.away_until > ts)
+    ):
         return "household is in away mode"
     silence = session.scalars(
         select(Silence)

@@ -50,7 +50,7 @@ class DetectionEngine:
         return monitor
 
     def restore(self, hub: str, blob: bytes) -> SafetyMonitor:
-        state = pickle.loads(blob)  # noqa: S301 - our own state, from our own database
+        state = pickle.loads(blob)
         if isinstance(state, SafetyMonitor):  # a version 1 snapshot: the safety rules only
             state = {"safety": state, "routine": None}
         monitor = state["safety"]
@@ -90,6 +90,16 @@ class DetectionEngine:
         if routine is not None and hasattr(routine, "hub_status"):
             routine.hub_status(online, at)
         return monitor.hub_status(online, at) if monitor else []
+
+    def set_away(self, hub: str, away: bool) -> None:
+        """A carer's away mode: no absence alerts (inactivity, not up, not returned) meanwhile."""
+        monitor = self.monitors.get(hub)
+        if monitor is not None:
+            monitor.away = away
+
+    def monitoring(self, hub: str) -> bool:
+        """Whether the household's routine is learned (alerts on it are raised)."""
+        return bool(getattr(self.routines.get(hub), "monitoring", False))
 
     def tick(self, now: datetime) -> list[Signal]:
         signals: list[Signal] = []

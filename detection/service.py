@@ -25,12 +25,13 @@ from telecare.clock import Clock
 from telecare.db import is_transient, session_scope
 from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
 from telecare.logs import fields
-from telecare.models import Device, DetectorState, Event, Household, utcnow
+from telecare.models import DetectorState, Device, Event, Household, utcnow
 
 log = logging.getLogger(__name__)
 
 ChangeListener = Callable[[list[AlertChange]], None]
 REPLAY_CHUNK = 2000
+CONTEXT_REFRESH = timedelta(seconds=30)  # how soon away mode set by a carer reaches detection
 
 
 class DetectionService:
@@ -50,6 +51,7 @@ class DetectionService:
         self._dirty: set[str] = set()
         self._lock = threading.RLock()
         self._closing = threading.Event()
+        self._context_at: datetime | None = None
 
     # ------------------------------------------------------------------ start and stop
     def recover(self) -> int:
@@ -136,9 +138,26 @@ class DetectionService:
             self._persist(signals)
             self._observe(events)
 
+    def refresh_context(self, now: datetime) -> None:
+        """Read what people set (away mode) and write what the model reached (learning → monitoring).
+
+        Both live in the households table, the one store every worker and the web app share."""
+        with self._lock, session_scope(self.factory) as session:
+            for household in session.scalars(select(Household)):
+                hub = household.hub
+                if hub not in self._household_ids:
+                    continue
+                self.engine.set_away(hub, household.away_until is not None and household.away_until > now)
+                if household.status == "learning" and self.engine.monitoring(hub):
+                    household.status = "monitoring"
+        self._context_at = now
+
     def tick(self, now: datetime | None = None) -> None:
+        now = now or self.clock.now()
+        if self._context_at is None or now - self._context_at >= CONTEXT_REFRESH or now < self._context_at:
+            self.refresh_context(now)
         with self._lock:
-            signals = self.engine.tick(now or self.clock.now())
+            signals = self.engine.tick(now)
             self._dirty.update(s.hub for s in signals)
             self._persist(signals)
 
@@ -215,6 +234,6 @@ class DetectionService:
         for listener in self.listeners if changes else ():
             try:
                 listener(changes)
-            except Exception:  # noqa: BLE001 - a listener must not undo a committed alert
+            except Exception:
                 log.exception("alert listener failed")
         return changes

@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from detection import evaluate, replay
     from simulator import command as simulate
-    from telecare import demo
+    from telecare import demo, user_command
 
     # Commands that live with their package: each module has add_arguments(parser) and run(args).
     for name, module, summary in (
@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         ("replay", replay, "run detection over an events file; alerts as JSON Lines on stdout"),
         ("evaluate", evaluate, "score detection against injected anomalies (simulated and real homes)"),
         ("demo", demo, "run everything on embedded defaults with simulated homes and injected alerts"),
+        ("user", user_command, "manage users: the first admin, responders, family, installers, tokens"),
     ):
         command = sub.add_parser(
             name, help=summary, description=module.__doc__,
@@ -106,7 +107,11 @@ def wait_for_signal() -> None:
 
 def _household_import(args: argparse.Namespace) -> int:
     from telecare.db import make_engine, make_session_factory, migrate, session_scope
-    from telecare.households import HouseholdFileError, load_household_file, upsert_household
+    from telecare.households import (
+        HouseholdFileError,
+        load_household_file,
+        upsert_household,
+    )
 
     settings = load_settings()
     try:

@@ -71,6 +71,9 @@ class Household(Base):
     learning_days: Mapped[int] = mapped_column(Integer, default=14)
     hub_online: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     hub_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Away mode set by a carer ("staying with us until Sunday"): no absence alerts until then.
+    away_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    away_note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

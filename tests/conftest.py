@@ -20,6 +20,8 @@ from telecare.config import Settings
 from telecare.db import make_engine
 from tests.support import MOSQUITTO, PG_URL, PrivateMosquitto, reachable
 
+pytest_plugins = ["tests.browser"]
+
 REPO = Path(__file__).resolve().parents[1]
 
 

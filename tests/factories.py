@@ -37,3 +37,14 @@ def payload(ts: datetime, value, seq: int | None = None, **extra) -> bytes:
 
 def recent(minutes_ago: float = 0) -> datetime:
     return datetime.now(UTC) - timedelta(minutes=minutes_ago)
+
+
+PASSWORD = "a-long-test-password"
+
+
+def user(session, username: str, role: str, households=(), display_name: str = ""):
+    """A user who may see ``households`` (Household rows or ids); password ``PASSWORD``."""
+    from telecare.accounts import create_user
+
+    ids = [h if isinstance(h, int) else h.id for h in households]
+    return create_user(session, username, PASSWORD, role, display_name=display_name, households=ids)

@@ -50,10 +50,12 @@ def service_env(
     return env
 
 
-def telecare(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+def telecare(*args: str, env: dict[str, str], timeout: float = 120,
+             input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "telecare", *args],
         env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False,
+        input=input if input is not None else "",
     )
 
 

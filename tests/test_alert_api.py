@@ -49,7 +49,7 @@ def test_acting_on_an_unknown_alert_or_acknowledging_twice_gives_a_clear_error(
     send(publisher_for(embedded_stack), embedded_stack, home.hub, "btn-help", T0, True, seq=1)
     wait_for(lambda: webhook.at("responder"))
     alert_id = the_alert(service).id
-    assert api.post(f"/api/alerts/{alert_id}/acknowledge", json={}).json()["acknowledged_by"] == "api-token"
+    assert api.post(f"/api/alerts/{alert_id}/acknowledge", json={}).json()["acknowledged_by"] == "Operations token"
     again = api.post(f"/api/alerts/{alert_id}/acknowledge", json={})
     assert again.status_code == 409
     assert again.json()["error"] == {"code": "invalid_transition",

@@ -12,24 +12,36 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts import actions, escalation
 from alerts.ack_links import AckLinkError, acknowledge_with_link, read_token
-from alerts.care_circle import CareCircleError, add_contact, contacts_of, household_by_hub
+from alerts.care_circle import CareCircleError, add_contact, contacts_of
 from alerts.lifecycle import TransitionError
 from alerts.outbox import enqueue
 from telecare.clock import Clock, WallClock
 from telecare.db import session_scope
 from telecare.models import AlertTimelineEntry, Contact, Notification
 from web import schemas as sc
-from web.security import require_caller
+from web.auth import (
+    Admin,
+    AlertActor,
+    AlertId,
+    AlertReader,
+    Caller,
+    CareCircleManager,
+    Hub,
+    ItemId,
+    alert_or_404,
+    api_caller,
+    household_or_404,
+)
 
-router = APIRouter(prefix="/api", dependencies=[Depends(require_caller)],
-                   responses={401: {"model": sc.ErrorOut}, 404: {"model": sc.ErrorOut},
+router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)],
+                   responses={401: {"model": sc.ErrorOut}, 403: {"model": sc.ErrorOut}, 404: {"model": sc.ErrorOut},
                               409: {"model": sc.ErrorOut}, 422: {"model": sc.ErrorOut}})
 ack_router = APIRouter(include_in_schema=False)
 
@@ -57,7 +69,14 @@ def _after_commit(request: Request) -> None:
 TX = Annotated[Session, Depends(tx)]
 
 
-def _act(request: Request, session: Session, fn: Callable[..., Any], alert_id: int, **kw: Any):
+def actor_name(caller: Caller, claimed: str = "") -> str:
+    """Who acted, for the timeline: the signed-in user; a name given only by the operations token."""
+    return caller.display_name if caller.user_id is not None else (claimed or caller.display_name)
+
+
+def _act(request: Request, session: Session, caller: Caller, fn: Callable[..., Any], alert_id: int,
+         **kw: Any):
+    alert_or_404(session, caller, alert_id, request)
     try:
         fn(session, alert_id, now=clock(request).now(), **kw)
     except actions.AlertNotFound as exc:
@@ -67,16 +86,12 @@ def _act(request: Request, session: Session, fn: Callable[..., Any], alert_id: i
         return problem(409, "invalid_transition", str(exc))
     session.commit()
     _after_commit(request)
-    return alert_detail(alert_id, session)
+    return alert_detail(alert_id, request, session, caller)
 
 
 @router.get("/alerts/{alert_id}", response_model=sc.AlertDetailOut, summary="One alert with its timeline")
-def alert_detail(alert_id: int, session: TX) -> Any:
-    from telecare.models import Alert
-
-    alert = session.get(Alert, alert_id, populate_existing=True)
-    if alert is None:
-        return problem(404, "not_found", f"no alert {alert_id}")
+def alert_detail(alert_id: AlertId, request: Request, session: TX, caller: AlertReader) -> Any:
+    alert = alert_or_404(session, caller, alert_id, request)
     timeline = session.scalars(select(AlertTimelineEntry).where(AlertTimelineEntry.alert_id == alert_id)
                                .order_by(AlertTimelineEntry.id)).all()
     notes = session.scalars(select(Notification).where(Notification.alert_id == alert_id)
@@ -88,38 +103,41 @@ def alert_detail(alert_id: int, session: TX) -> Any:
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=sc.AlertDetailOut,
              summary="I'm on it: stops the escalation")
-def acknowledge(alert_id: int, body: sc.ActionIn, request: Request, session: TX,
-                caller: Annotated[str, Depends(require_caller)]) -> Any:
-    return _act(request, session, actions.acknowledge, alert_id, actor=body.by or caller, note=body.note)
+def acknowledge(alert_id: AlertId, body: sc.ActionIn, request: Request, session: TX,
+                caller: AlertActor) -> Any:
+    return _act(request, session, caller, actions.acknowledge, alert_id,
+                actor=actor_name(caller, body.by), note=body.note)
 
 
 @router.post("/alerts/{alert_id}/resolve", response_model=sc.AlertDetailOut,
              summary="Close the alert with an outcome")
-def resolve(alert_id: int, body: sc.ResolveIn, request: Request, session: TX,
-            caller: Annotated[str, Depends(require_caller)]) -> Any:
-    return _act(request, session, actions.resolve, alert_id, actor=body.by or caller,
-                outcome=body.outcome, note=body.note)
+def resolve(alert_id: AlertId, body: sc.ResolveIn, request: Request, session: TX,
+            caller: AlertActor) -> Any:
+    return _act(request, session, caller, actions.resolve, alert_id,
+                actor=actor_name(caller, body.by), outcome=body.outcome, note=body.note)
 
 
 @router.post("/alerts/{alert_id}/notes", response_model=sc.AlertDetailOut, summary="Add a note")
-def note(alert_id: int, body: sc.NoteIn, request: Request, session: TX,
-         caller: Annotated[str, Depends(require_caller)]) -> Any:
-    return _act(request, session, actions.add_note, alert_id, actor=body.by or caller, note=body.note)
+def note(alert_id: AlertId, body: sc.NoteIn, request: Request, session: TX, caller: AlertActor) -> Any:
+    return _act(request, session, caller, actions.add_note, alert_id,
+                actor=actor_name(caller, body.by), note=body.note)
 
 
 @router.post("/alerts/{alert_id}/silence", response_model=sc.AlertDetailOut,
              summary="Stop notifying about this alert (kept, as silenced)")
-def silence(alert_id: int, body: sc.ActionIn, request: Request, session: TX,
-            caller: Annotated[str, Depends(require_caller)]) -> Any:
-    return _act(request, session, actions.silence_alert, alert_id, actor=body.by or caller,
-                note=body.note)
+def silence(alert_id: AlertId, body: sc.ActionIn, request: Request, session: TX,
+            caller: AlertActor) -> Any:
+    return _act(request, session, caller, actions.silence_alert, alert_id,
+                actor=actor_name(caller, body.by), note=body.note)
 
 
 @router.get("/notifications", response_model=list[sc.NotificationOut],
             summary="The outbox: filter by status (failed ones are problems to look at)")
-def notifications(session: TX, status: Annotated[str | None, Query(max_length=20)] = None,
-                  alert_id: int | None = None) -> Any:
-    q = select(Notification).order_by(Notification.id.desc()).limit(500)
+def notifications(session: TX, caller: AlertActor,
+                  status: Annotated[str | None, Query(max_length=20)] = None,
+                  alert_id: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> Any:
+    q = (select(Notification).where(caller.scope(Notification.household_id))
+         .order_by(Notification.id.desc()).limit(500))
     if status:
         q = q.where(Notification.status == status)
     if alert_id is not None:
@@ -129,31 +147,26 @@ def notifications(session: TX, status: Annotated[str | None, Query(max_length=20
 
 # ---------------------------------------------------------------- care circle, silences, policies
 @router.get("/households/{hub}/contacts", response_model=list[sc.ContactOut])
-def list_contacts(hub: str, session: TX) -> Any:
-    try:
-        return contacts_of(session, household_by_hub(session, hub).id)
-    except LookupError as exc:
-        return problem(404, "not_found", str(exc))
+def list_contacts(hub: Hub, request: Request, session: TX, caller: CareCircleManager) -> Any:
+    return contacts_of(session, household_or_404(session, caller, hub, request).id)
 
 
 @router.post("/households/{hub}/contacts", response_model=sc.ContactOut, status_code=201)
-def create_contact(hub: str, body: sc.ContactIn, session: TX) -> Any:
+def create_contact(hub: Hub, body: sc.ContactIn, request: Request, session: TX,
+                   caller: CareCircleManager) -> Any:
+    household = household_or_404(session, caller, hub, request)
     try:
-        contact = add_contact(session, household_by_hub(session, hub), body.name, body.role,
+        contact = add_contact(session, household, body.name, body.role,
                               body.channels, body.min_severity, body.quiet_hours, body.daily_summary)
         session.commit()  # visible before the response is sent
         return contact
-    except LookupError as exc:
-        return problem(404, "not_found", str(exc))
     except CareCircleError as exc:
         return problem(422, "invalid_contact", str(exc))
 
 
 @router.delete("/contacts/{contact_id}", status_code=204, response_class=Response)
-def remove_contact(contact_id: int, session: TX) -> Response:
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        return problem(404, "not_found", f"no contact {contact_id}")
+def remove_contact(contact_id: ItemId, session: TX, caller: CareCircleManager) -> Response:
+    contact = _contact_or_404(session, caller, contact_id)
     session.delete(contact)
     session.commit()
     return Response(status_code=204)
@@ -161,12 +174,10 @@ def remove_contact(contact_id: int, session: TX) -> Response:
 
 @router.post("/contacts/{contact_id}/test", response_model=sc.NotificationOut, status_code=202,
              summary="Send a test message through the contact's channels (via the outbox)")
-def test_contact(contact_id: int, request: Request, session: TX) -> Any:
+def test_contact(contact_id: ItemId, request: Request, session: TX, caller: CareCircleManager) -> Any:
     import uuid
 
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        return problem(404, "not_found", f"no contact {contact_id}")
+    contact = _contact_or_404(session, caller, contact_id)
     row = enqueue(session, key=f"test-{uuid.uuid4().hex}", contact=contact, purpose="test",
                   title="Telecare test message", now=clock(request).now(),
                   body=f"Hello {contact.name}, this is a test: alerts will reach you here.")
@@ -177,29 +188,25 @@ def test_contact(contact_id: int, request: Request, session: TX) -> Any:
 
 @router.post("/households/{hub}/silences", response_model=sc.SilenceOut, status_code=201,
              summary="Silence a household for a while (alerts recorded, not notified)")
-def create_silence(hub: str, body: sc.SilenceIn, request: Request, session: TX) -> Any:
+def create_silence(hub: Hub, body: sc.SilenceIn, request: Request, session: TX,
+                   caller: AlertActor) -> Any:
     now = clock(request).now()
-    try:
-        household = household_by_hub(session, hub)
-    except LookupError as exc:
-        return problem(404, "not_found", str(exc))
+    household = household_or_404(session, caller, hub, request)
     silence = actions.silence_household(session, household, now + timedelta(minutes=body.minutes),
-                                        body.reason, body.author, now)
+                                        body.reason, actor_name(caller, body.author), now)
     session.commit()
     return silence
 
 
 @router.put("/households/{hub}/escalation-policy", summary="Override the escalation policy")
-def put_household_policy(hub: str, body: sc.PolicyIn, session: TX) -> Any:
-    try:
-        household = household_by_hub(session, hub)
-    except LookupError as exc:
-        return problem(404, "not_found", str(exc))
+def put_household_policy(hub: Hub, body: sc.PolicyIn, request: Request, session: TX,
+                         caller: CareCircleManager) -> Any:
+    household = household_or_404(session, caller, hub, request)
     return _put_policy(session, household.id, body)
 
 
 @router.put("/escalation-policy", summary="Set the default escalation policy")
-def put_default_policy(body: sc.PolicyIn, session: TX) -> Any:
+def put_default_policy(body: sc.PolicyIn, session: TX, caller: Admin) -> Any:
     return _put_policy(session, None, body)
 
 
@@ -212,6 +219,13 @@ def _put_policy(session: Session, household_id: int | None, body: sc.PolicyIn) -
     escalation.set_policy(session, household_id, policy)
     session.commit()
     return policy
+
+
+def _contact_or_404(session: Session, caller: Caller, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None or not caller.can_see(contact.household_id):
+        raise HTTPException(404, f"no contact {contact_id}")
+    return contact
 
 
 # ---------------------------------------------------------------- one-click links

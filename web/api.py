@@ -1,4 +1,4 @@
-"""The JSON API. Every route here requires a caller (see ``web.security``)."""
+"""The JSON API: households, alerts, rejected messages. Every route needs a caller, scoped (``web.auth``)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,19 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.lifecycle import AlertStatus
 from telecare.domain import AlertKind, Severity
-from telecare.models import Alert, RejectedMessage
+from telecare.models import Alert, Household, RejectedMessage
 from web import queries
+from web.auth import AlertReader, CallerDep, OpsReader, api_caller
 from web.schemas import AlertOut, ErrorOut, HouseholdOut, Page, RejectedOut
-from web.security import require_caller
 
-ERRORS = {401: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+ERRORS = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 
-router = APIRouter(prefix="/api", dependencies=[Depends(require_caller)], responses=ERRORS)
+router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)], responses=ERRORS)
 
 
 def db(request: Request) -> Iterator[Session]:
@@ -32,8 +33,8 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 @router.get("/households", response_model=list[HouseholdOut], summary="Households and their state")
-def households(session: DB) -> list[dict]:
-    return queries.list_households(session)
+def households(session: DB, caller: CallerDep) -> list[dict]:
+    return queries.list_households(session, caller.scope(Household.id))
 
 
 @router.get(
@@ -45,6 +46,7 @@ def households(session: DB) -> list[dict]:
 )
 def alerts(
     session: DB,
+    caller: AlertReader,
     status: Annotated[list[AlertStatus] | None, Query()] = None,
     kind: Annotated[list[AlertKind] | None, Query()] = None,
     severity: Annotated[list[Severity] | None, Query()] = None,
@@ -59,7 +61,7 @@ def alerts(
         severity=[s.value for s in severity or []],
         hub=hub,
         since=since,
-    )
+    ).where(caller.scope(Alert.household_id))
     rows, total = queries.page(session, query, [Alert.created_at.desc(), Alert.id.desc()], limit, offset)
     return {
         "items": [queries.alert_dict(a, h) for a, h in rows],
@@ -76,12 +78,16 @@ def alerts(
 )
 def rejected(
     session: DB,
+    caller: OpsReader,
     reason: Annotated[str | None, Query(max_length=40)] = None,
     hub: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict:
     query = queries.rejected_query(reason, hub)
+    if not caller.sees_all:  # an installer sees what their own hubs sent, nothing else
+        query = query.where(RejectedMessage.hub.in_(
+            select(Household.hub).where(caller.scope(Household.id))))
     rows, total = queries.page(
         session, query, [RejectedMessage.received_at.desc(), RejectedMessage.id.desc()], limit, offset
     )

@@ -1,28 +1,28 @@
-"""The FastAPI application factory: routes, error format, health, metrics, sign-in and pages."""
+"""The FastAPI application factory: routers, the error format, health, metrics and the audit log."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated
+from typing import Any
 
-from fastapi import Depends, FastAPI, Form, Request
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from alerts.lifecycle import AlertStatus
 from telecare import __version__
+from telecare.account_models import AuditEntry
 from telecare.config import Settings
-from telecare.models import Alert
-from web import alerts_api, api, queries
-from web.security import COOKIE, require_caller, session_cookie_value, token_matches
+from telecare.db import session_scope
+from web import accounts_api, alerts_api, api, feed_api, pages, stream
+from web.auth import Admin, CallerDep, LoginRequired, clock_now
 
 HealthCheck = Callable[[], dict[str, bool]]
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "rate_limited"}
 
 
 def create_app(
@@ -31,8 +31,14 @@ def create_app(
     app = FastAPI(
         title="Telecare event monitoring",
         version=__version__,
-        description="Sensor events in, alerts out. Every route except /health needs a caller: "
-        "`Authorization: Bearer <TELECARE_API_TOKEN>`.",
+        description=(
+            "Sensor events in, alerts out. Every route except /health and the sign-in page needs a "
+            "signed-in user: `Authorization: Bearer <API token>` (create one with `POST /api/tokens` "
+            "or `telecare user token`), or the session cookie of a browser signed in at /login, which "
+            "must send its CSRF token in `X-CSRF-Token` with every change. What a caller sees is "
+            "limited to the households linked to their account; others answer 404. Errors are "
+            '`{"error": {"code", "message"}}`.'
+        ),
         # The stock /docs and /redoc pages load their scripts from a CDN; pages here load nothing
         # from outside. The OpenAPI document itself is served below, to callers only.
         docs_url=None,
@@ -41,10 +47,13 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
-    app.include_router(api.router)
-    app.include_router(alerts_api.router)
+    for module in (api, alerts_api, accounts_api, feed_api, stream):
+        app.include_router(module.router)
     app.include_router(alerts_api.ack_router)
+    app.include_router(pages.router)
+    pages.mount_static(app)
     _error_format(app)
+    _audit_log(app, session_factory)
 
     @app.get("/health", tags=["operations"], summary="Broker and database reachability")
     def health_route() -> JSONResponse:
@@ -54,61 +63,14 @@ def create_app(
             {"status": "ok" if ok else "degraded", **checks}, status_code=200 if ok else 503
         )
 
-    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(require_caller)])
-    def openapi_document() -> JSONResponse:
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi_document(caller: CallerDep) -> JSONResponse:
         return JSONResponse(app.openapi())
 
-    @app.get("/metrics", tags=["operations"], dependencies=[Depends(require_caller)])
-    def metrics_route() -> Response:
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics (administrators)",
+             response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+    def metrics_route(caller: Admin) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login_form(request: Request) -> HTMLResponse:
-        return TEMPLATES.TemplateResponse(request, "login.html", {"error": None})
-
-    @app.post("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login(request: Request, token: Annotated[str, Form(max_length=200)]) -> Response:
-        if not token_matches(settings, token):
-            return TEMPLATES.TemplateResponse(
-                request, "login.html", {"error": "That access token is not right."}, status_code=401
-            )
-        response = RedirectResponse("/", status_code=303)
-        response.set_cookie(
-            COOKIE,
-            session_cookie_value(settings),
-            httponly=True,
-            samesite="strict",
-            secure=settings.environment == "production",
-            max_age=12 * 3600,
-        )
-        return response
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def alerts_page(request: Request) -> Response:
-        try:
-            require_caller(request)
-        except StarletteHTTPException:
-            return RedirectResponse("/login", status_code=303)
-        with session_factory() as session:
-            rows, total = queries.page(
-                session,
-                queries.alerts_query(),
-                [Alert.created_at.desc(), Alert.id.desc()],
-                100,
-                0,
-            )
-            households = queries.list_households(session)
-        open_states = {AlertStatus.TRIGGERED.value, AlertStatus.ACKNOWLEDGED.value}
-        return TEMPLATES.TemplateResponse(
-            request,
-            "alerts.html",
-            {
-                "alerts": [queries.alert_dict(a, h) for a, h in rows],
-                "total": total,
-                "households": households,
-                "open_states": open_states,
-            },
-        )
 
     return app
 
@@ -117,10 +79,13 @@ def _error_format(app: FastAPI) -> None:
     """Every error is ``{"error": {"code", "message"}}`` with the right status code."""
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_page(request):
+            return pages.render(request, "error.html", request.state._state.get("caller"),
+                                status=exc.status_code, message=str(exc.detail))
         return JSONResponse(
-            {"error": {"code": code.get(exc.status_code, "http_error"), "message": str(exc.detail)}},
+            {"error": {"code": ERROR_CODES.get(exc.status_code, "http_error"),
+                       "message": str(exc.detail)}},
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
@@ -133,3 +98,39 @@ def _error_format(app: FastAPI) -> None:
         return JSONResponse(
             {"error": {"code": "invalid_request", "message": problems}}, status_code=422
         )
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+def _wants_page(request: Request) -> bool:
+    path = request.url.path
+    return (not path.startswith(("/api/", "/openapi", "/metrics", "/health", "/ack/"))
+            and "text/html" in request.headers.get("accept", ""))
+
+
+def _audit_log(app: FastAPI, session_factory: sessionmaker[Session]) -> None:
+    """Who viewed or changed what: one row per request made by a signed-in caller."""
+
+    def write(entry: dict[str, Any]) -> None:
+        with session_scope(session_factory) as session:
+            session.add(AuditEntry(**entry))
+
+    @app.middleware("http")
+    async def audit(request: Request, call_next: Callable) -> Response:
+        response = await call_next(request)
+        caller = request.state._state.get("caller")
+        if caller is not None and not request.url.path.startswith("/static/"):
+            await run_in_threadpool(write, {
+                "at": clock_now(request),
+                "user_id": caller.user_id,
+                "actor": caller.username,
+                "action": "view" if request.method in ("GET", "HEAD") else "change",
+                "method": request.method,
+                "path": request.url.path[:300],
+                "status": response.status_code,
+                "household_id": request.state._state.get("audit_household"),
+                "detail": "",
+            })
+        return response

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.orm import Session
 
 from alerts.lifecycle import OPEN_STATUSES
 from telecare.models import Alert, Device, Household, RejectedMessage
 
 
-def list_households(session: Session) -> list[dict]:
+def list_households(session: Session, where: ColumnElement[bool] | None = None) -> list[dict]:
     devices = (
         select(Device.household_id, func.count().label("n"))
         .where(Device.active.is_(True))
@@ -32,6 +32,7 @@ def list_households(session: Session) -> list[dict]:
         )
         .outerjoin(devices, devices.c.household_id == Household.id)
         .outerjoin(open_alerts, open_alerts.c.household_id == Household.id)
+        .where(where if where is not None else true())
         .order_by(Household.hub)
     ).all()
     return [

@@ -153,7 +153,7 @@ class ContactOut(BaseModel):
 class SilenceIn(BaseModel):
     minutes: int = Field(ge=1, le=60 * 24 * 60)
     reason: str = Field(min_length=1, max_length=500)
-    author: str = Field(min_length=1, max_length=120)
+    author: str = Field(default="", max_length=120, description="defaults to the signed-in user")
 
 
 class SilenceOut(BaseModel):
@@ -177,3 +177,75 @@ class PolicyIn(BaseModel):
     steps: list[StepIn] = Field(min_length=1, max_length=20)
     repeat: int = Field(default=0, ge=0, le=20)
     reminder_min: int = Field(default=30, ge=0, le=24 * 60)
+
+
+# --------------------------------------------------------------------------- accounts
+Username = Field(min_length=2, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+
+
+class MeOut(BaseModel):
+    username: str
+    display_name: str
+    role: Literal["admin", "responder", "family", "installer"]
+    households: list[str] = Field(description="hubs of the households this account sees")
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "night-shift tablet"}]})
+
+    name: str = Field(min_length=1, max_length=80)
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    token: str = Field(description="send as 'Authorization: Bearer <token>'; shown only once")
+
+
+class TokenInfoOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    created_at: datetime | None
+    expires_at: datetime | None
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "username": "sam.responder", "password": "correct horse battery", "role": "responder",
+        "display_name": "Sam (night shift)", "households": ["hub-0001", "hub-0002"]}]})
+
+    username: str = Username
+    password: str = Field(min_length=10, max_length=200)
+    role: Literal["admin", "responder", "family", "installer"]
+    display_name: str = Field(default="", max_length=200)
+    households: list[str] = Field(default_factory=list, max_length=10_000)
+
+
+class UserPatch(BaseModel):
+    households: list[str] | None = Field(default=None, max_length=10_000)
+    active: bool | None = None
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    households: list[str]
+    last_login_at: datetime | None
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    method: str
+    path: str
+    status: int
+    household_id: int | None

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import telecare.account_models  # noqa: F401  (registers the account tables)
 from telecare.models import Base
 
 connection = context.config.attributes.get("connection")

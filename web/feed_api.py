@@ -1,0 +1,115 @@
+"""Households as people see them: the household page, the families' feed, away mode, alert context."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from telecare.accounts import Role
+from telecare.db import session_scope
+from telecare.models import Household
+from web import activity, feed
+from web import schemas as sc
+from web.auth import (
+    AlertId,
+    AlertReader,
+    CallerDep,
+    FeedReader,
+    Hub,
+    alert_or_404,
+    api_caller,
+    clock_now,
+)
+from web.auth import household_or_404 as _household
+
+router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)], tags=["households"],
+                   responses={401: {"model": sc.ErrorOut}, 403: {"model": sc.ErrorOut},
+                              404: {"model": sc.ErrorOut}, 422: {"model": sc.ErrorOut}})
+
+MAX_AWAY = timedelta(days=90)
+
+
+def tx(request: Request) -> Iterator[Session]:
+    with session_scope(request.app.state.session_factory) as session:
+        yield session
+
+
+TX = Annotated[Session, Depends(tx)]
+
+
+class AwayIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"until": "2026-11-29T18:00:00+00:00", "note": "Staying with us until Sunday"}]})
+
+    until: AwareDatetime = Field(description="when the person is expected home (with a UTC offset)")
+    note: str = Field(default="", max_length=200)
+
+
+def household_page_data(session: Session, household: Household, caller: Any, now: datetime) -> dict:
+    hstate = feed.state(session, household, now)
+    data: dict[str, Any] = {
+        "hub": household.hub, "name": household.name, "timezone": household.timezone,
+        "state": {"code": hstate.code, "label": hstate.label, "detail": hstate.detail,
+                  "learning_progress": hstate.learning_progress},
+        "hub_online": household.hub_online,
+    }
+    if caller.role in (Role.ADMIN, Role.RESPONDER, Role.INSTALLER):
+        data["devices"] = feed.devices(session, household, now)
+    if caller.role in (Role.ADMIN, Role.RESPONDER, Role.FAMILY):
+        data["recent_alerts"] = [
+            {"id": a.id, "kind": a.kind, "severity": a.severity, "status": a.status,
+             "summary": a.summary, "opened_at": a.opened_at, "outcome": a.outcome}
+            for a in feed.recent_alerts(session, household.id)]
+    return data
+
+
+@router.get("/households/{hub}", summary="One household: state, devices and their health, recent alerts",
+            description="Devices are shown to responders, installers and administrators; recent alerts "
+            "to responders, family and administrators.")
+def household_detail(hub: Hub, request: Request, session: TX, caller: CallerDep) -> Any:
+    household = _household(session, caller, hub, request)
+    return household_page_data(session, household, caller, clock_now(request))
+
+
+@router.get("/households/{hub}/feed", summary="The families' reassurance feed for one household",
+            description="Status at a glance, last activity, today's summary, today's activity by room "
+            "beside a typical day, and four weeks of daily trends with the usual range.")
+def household_feed(hub: Hub, request: Request, session: TX, caller: FeedReader) -> Any:
+    household = _household(session, caller, hub, request)
+    return feed.feed(session, household, clock_now(request))
+
+
+@router.put("/households/{hub}/away", summary="Set away mode (no absence alerts until then)")
+def set_away(hub: Hub, body: AwayIn, request: Request, session: TX, caller: FeedReader) -> Any:
+    household = _household(session, caller, hub, request)
+    now = clock_now(request)
+    if body.until <= now:
+        raise HTTPException(422, "until: must be in the future")
+    if body.until - now > MAX_AWAY:
+        raise HTTPException(422, f"until: away mode lasts at most {MAX_AWAY.days} days")
+    household.away_until, household.away_note = body.until, body.note.strip()
+    session.commit()
+    return {"hub": hub, "away_until": household.away_until, "note": household.away_note}
+
+
+@router.delete("/households/{hub}/away", summary="End away mode now (home again)")
+def end_away(hub: Hub, request: Request, session: TX, caller: FeedReader) -> Any:
+    household = _household(session, caller, hub, request)
+    household.away_until, household.away_note = None, ""
+    session.commit()
+    return {"hub": hub, "away_until": None, "note": ""}
+
+
+@router.get("/alerts/{alert_id}/activity",
+            summary="Activity around an alert against the household's usual pattern")
+def alert_activity(alert_id: AlertId, request: Request, session: TX, caller: AlertReader) -> Any:
+    alert = alert_or_404(session, caller, alert_id, request)
+    household = session.get(Household, alert.household_id)
+    window = activity.activity_around(session, household, alert.opened_at)
+    return {"alert_id": alert.id, "at": alert.opened_at, **asdict(window)}
