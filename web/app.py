@@ -47,7 +47,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
-    for module in (api, alerts_api, accounts_api, feed_api, stream):
+    # The stream first: /api/alerts/stream must not be taken for /api/alerts/{alert_id}.
+    for module in (stream, api, alerts_api, accounts_api, feed_api):
         app.include_router(module.router)
     app.include_router(alerts_api.ack_router)
     app.include_router(pages.router)

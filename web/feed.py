@@ -85,7 +85,7 @@ def glance(household_state: HouseholdState, alerts: list[Alert], last: activity.
         return "worth_a_check", "No activity recorded yet."
     if now - last.at > QUIET_WORTH_A_CHECK:
         return "worth_a_check", f"No activity for {ago(last.at, now).removesuffix(' ago')}. Worth a call."
-    return "all_well", "All well."
+    return "all_well", "Nothing unusual: the day looks like a normal one."
 
 
 def last_activity_text(last: activity.LastActivity | None, now: datetime) -> str:

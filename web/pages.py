@@ -298,7 +298,7 @@ def feed_page(hub: Hub, request: Request, caller: PageCaller, error: str | None 
         tz = ZoneInfo(household.timezone)
     timeline = charts.day_timeline_chart("Today by room", data["timeline"]["rooms"],
                                          data["timeline"]["typical"], data["timeline"]["now_bin"])
-    trend_charts = [_trend_chart(t) for t in data["trends"]]
+    trend_charts = [(t["title"], _trend_chart(t)) for t in data["trends"]]
     return render(request, "feed.html", caller, status=status, f=data, timeline=timeline,
                   trends=trend_charts, error=error, tomorrow=(now.astimezone(tz) + timedelta(days=1)).date())
 
