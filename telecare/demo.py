@@ -27,6 +27,7 @@ from pydantic import SecretStr
 from telecare.clock import AcceleratedClock
 from telecare.config import DEFAULT_SECRET, Settings
 from telecare.db import session_scope
+from telecare.accounts import create_user
 from telecare.households import parse_household, upsert_household
 from telecare.logs import configure_logging
 
@@ -57,9 +58,13 @@ def run(args: argparse.Namespace) -> int:
 
     service = TelecareService(settings, clock=clock, listeners=[print_alert_changes])
     service.start()
+    password = secrets.token_urlsafe(9)  # one-off, printed below: the demo database is fresh each run
     with session_scope(service.factory) as session:
-        for home in homes:
-            upsert_household(session, parse_household(home.household))
+        ids = [upsert_household(session, parse_household(home.household))[0].id for home in homes]
+        create_user(session, "responder", password, "responder", display_name="Demo responder",
+                    households=ids)
+        create_user(session, "family", password, "family", display_name="Demo family",
+                    households=ids[:1])
     if not service.wait_ready(20):
         print("error: the service did not become ready", flush=True)
         service.stop()
@@ -80,9 +85,10 @@ def run(args: argparse.Namespace) -> int:
     url = f"http://{settings.http_host}:{settings.http_port}"
     print(
         f"\nTelecare demo running: {len(homes)} simulated homes at x{args.speed:g} speed.\n"
-        f"  Open {url}/login in a browser and sign in with the access token below.\n"
-        f"  token: {settings.api_token.get_secret_value()}\n"
+        f"  Open {url}/login in a browser and sign in as 'responder' (the live console) or\n"
+        f"  'family' (the reassurance feed of the first home), password: {password}\n"
         f"  API:   curl -H 'Authorization: Bearer <token>' {url}/api/alerts\n"
+        f"  token: {settings.api_token.get_secret_value()}  (the operations token: administrator)\n"
         f"  A help-button press comes in about {HELP_AFTER / timedelta(minutes=1) * 60 / args.speed:.0f} s "
         f"from now, a fall about {FALL_AFTER / timedelta(minutes=1) * 60 / args.speed:.0f} s from now.\n"
         "  Press Ctrl-C to stop.\n",

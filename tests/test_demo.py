@@ -31,7 +31,7 @@ def test_demo_prints_help_and_fall_alerts_within_a_minute_and_lists_them_in_the_
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     seen: dict[str, float] = {}
-    token = None
+    token = password = None
     output: list[str] = []
     lines: queue.Queue = queue.Queue()
     # A reader thread, because select() on the pipe cannot see lines already in Python's buffer.
@@ -45,6 +45,8 @@ def test_demo_prints_help_and_fall_alerts_within_a_minute_and_lists_them_in_the_
             output.append(line)
             if m := re.search(r"token: (\S+)", line):
                 token = m.group(1)
+            if m := re.search(r"password: (\S+)", line):
+                password = m.group(1)
             if m := re.match(r"ALERT (\w+) ", line):
                 seen.setdefault(m.group(1), time.monotonic() - started)
         assert {"help_request", "fall"} <= seen.keys(), "".join(output)[-3000:]
@@ -57,6 +59,15 @@ def test_demo_prints_help_and_fall_alerts_within_a_minute_and_lists_them_in_the_
         kinds = {a["kind"] for a in listed["items"]}
         assert {"help_request", "fall"} <= kinds
         assert httpx.get(f"http://127.0.0.1:{http_port}/api/alerts", timeout=10).status_code == 401
+        # The printed responder account sees both alerts on the console in the browser's pages.
+        with httpx.Client(base_url=f"http://127.0.0.1:{http_port}", timeout=10) as browser:
+            form = browser.get("/login").text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+            signed_in = browser.post("/login", data={"username": "responder", "password": password,
+                                                     "csrf_token": csrf})
+            assert signed_in.status_code == 303 and signed_in.headers["location"] == "/console"
+            console = browser.get("/console").text
+            assert "Help button pressed" in console and "Fall detected" in console
     finally:
         proc.send_signal(signal.SIGINT)
         try:
