@@ -124,3 +124,23 @@ def test_the_console_lists_open_alerts_most_severe_first(world):
     r = world.client.get("/api/alerts/stream", headers=world.as_user("rui.responder"))
     kinds = [line for line in r.text.splitlines() if line.startswith("data:")]
     assert '"kind":"help_request"' in kinds[0] and '"kind":"kitchen_decline"' in kinds[1]
+
+
+def test_a_form_sent_incomplete_says_what_is_missing_and_changes_nothing(world):
+    from tests.web_support import csrf_in, sign_in
+
+    sign_in(world.client, "rui.responder")
+    alert = world.ids["alert_a"]
+    csrf = csrf_in(world.client.get(f"/alerts/{alert}").text)
+    r = world.client.post(f"/alerts/{alert}/resolve", data={"csrf_token": csrf, "outcome": "maybe"})
+    assert r.status_code == 422 and "Choose what the alert turned out to be" in r.text
+    r = world.client.post(f"/alerts/{alert}/silence", data={"csrf_token": csrf, "minutes": "-5", "reason": ""})
+    assert r.status_code == 422 and "how long to silence for" in r.text
+    r = world.client.post("/feed/home-a/away", data={"csrf_token": csrf, "until": "2020-01-01"})
+    assert r.status_code == 422 and "Choose the day they will be home" in r.text
+    with world.factory() as s:
+        assert s.get(Alert, alert).status == "triggered"
+        assert s.get(Household, world.ids["home_a"]).away_until is None
+    # Query parameters cannot dress a page up as an error.
+    page = world.client.get(f"/alerts/{alert}", params={"status": "500", "error": "Call 0800 SCAM"})
+    assert page.status_code == 200 and "0800 SCAM" not in page.text

@@ -158,8 +158,13 @@ def console(request: Request, caller: PageCaller) -> Response:
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
-def alert_page(alert_id: AlertId, request: Request, caller: PageCaller, error: str | None = None,
-               status: int = 200) -> Response:
+def alert_page(alert_id: AlertId, request: Request, caller: PageCaller) -> Response:
+    return _alert_view(alert_id, request, caller)
+
+
+def _alert_view(alert_id: int, request: Request, caller: Caller, error: str | None = None,
+                status: int = 200) -> Response:
+    """The alert page; after a refused form, with the reason and the form's status code."""
     if caller.role is Role.INSTALLER:
         raise HTTPException(403, "alerts are for responders and family")
     from web.alerts_api import alert_detail
@@ -196,7 +201,7 @@ def _alert_action(request: Request, caller: Caller, alert_id: int, csrf_token: s
             session.commit()
         except TransitionError as exc:
             session.rollback()
-            return alert_page(alert_id, request, caller, error=str(exc), status=409)
+            return _alert_view(alert_id, request, caller, error=str(exc), status=409)
     _after_commit(request)
     return RedirectResponse(f"/alerts/{alert_id}", status_code=303)
 
@@ -216,7 +221,7 @@ def note_form(alert_id: AlertId, request: Request, caller: PageCaller, csrf_toke
               note: Annotated[str, Form(min_length=1, max_length=2000)] = "") -> Response:
     if not note.strip():
         check_csrf(caller, csrf_token)
-        return alert_page(alert_id, request, caller, error="Write the note first.", status=422)
+        return _alert_view(alert_id, request, caller, error="Write the note first.", status=422)
     return _alert_action(request, caller, alert_id, csrf_token, actions.add_note, note=note)
 
 
@@ -225,7 +230,7 @@ def resolve_form(alert_id: AlertId, request: Request, caller: PageCaller, csrf_t
                  outcome: Annotated[str, Form(max_length=30)] = "", note: Note = "") -> Response:
     if outcome not in ("genuine", "false_alarm", "no_action_needed", "other"):
         check_csrf(caller, csrf_token)
-        return alert_page(alert_id, request, caller, error="Choose what the alert turned out to be.",
+        return _alert_view(alert_id, request, caller, error="Choose what the alert turned out to be.",
                           status=422)
     return _alert_action(request, caller, alert_id, csrf_token, actions.resolve, outcome=outcome, note=note)
 
@@ -238,7 +243,7 @@ def silence_form(alert_id: AlertId, request: Request, caller: PageCaller, csrf_t
     check_csrf(caller, csrf_token)
     _responder(caller)
     if not minutes.isdigit() or not 1 <= int(minutes) <= 60 * 24 * 14 or not reason.strip():
-        return alert_page(alert_id, request, caller, status=422,
+        return _alert_view(alert_id, request, caller, status=422,
                           error="Give how long to silence for (1 minute to 14 days) and why.")
     from web.alerts_api import actor_name
 
@@ -287,8 +292,12 @@ def feed_index(request: Request, caller: PageCaller) -> Response:
 
 
 @router.get("/feed/{hub}", response_class=HTMLResponse)
-def feed_page(hub: Hub, request: Request, caller: PageCaller, error: str | None = None,
-              status: int = 200) -> Response:
+def feed_page(hub: Hub, request: Request, caller: PageCaller) -> Response:
+    return _feed_view(hub, request, caller)
+
+
+def _feed_view(hub: str, request: Request, caller: Caller, error: str | None = None,
+               status: int = 200) -> Response:
     if caller.role is Role.INSTALLER:
         raise HTTPException(403, "the feed is for family and responders")
     now = clock_now(request)
@@ -331,7 +340,7 @@ def away_form(hub: Hub, request: Request, caller: PageCaller, csrf_token: Csrf =
         ends = datetime.combine(day, time(23, 59), tzinfo=tz) if day else None
         if ends is None or ends <= now or ends - now > timedelta(days=90):
             session.rollback()
-            return feed_page(hub, request, caller, status=422,
+            return _feed_view(hub, request, caller, status=422,
                              error="Choose the day they will be home: from today up to 90 days ahead.")
         household.away_until, household.away_note = ends, note.strip()
     return RedirectResponse(f"/feed/{hub}", status_code=303)
