@@ -31,6 +31,24 @@ from tests.test_safety_alerts import send
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
+UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, textarea'))
+    .filter(el => el.type !== 'hidden' && el.type !== 'radio' && el.labels.length === 0)
+    .map(el => el.name)"""
+RADIOS_OUTSIDE_LABELS = """() => Array.from(document.querySelectorAll('input[type=radio]'))
+    .filter(el => el.labels.length === 0).map(el => el.value)"""
+
+
+def accessible_forms(page: Page) -> None:
+    """Every field has a label a screen reader can read out."""
+    assert page.evaluate(UNLABELLED) == [] and page.evaluate(RADIOS_OUTSIDE_LABELS) == []
+
+
+def fits_a_phone(page: Page) -> None:
+    """At a phone's width nothing needs sideways scrolling."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
 def sign_in(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("Username").fill(username)
@@ -67,7 +85,9 @@ def test_a_responder_sees_a_help_request_arrive_live_acknowledges_and_resolves_i
     row.get_by_role("link", name="Help button pressed").click()
     expect(page.get_by_role("heading", name="Activity around the alert")).to_be_visible()
     expect(page.locator("figure.chart svg")).to_have_count(1)
-    page.get_by_role("button", name="Acknowledge: I'm on it").click()
+    accessible_forms(page)
+    page.get_by_role("button", name="Acknowledge: I'm on it").focus()
+    page.keyboard.press("Enter")  # keyboard alone is enough
     expect(page.locator("#alert-status")).to_have_text("acknowledged")
     expect(page.get_by_text("acknowledged by Sam")).to_be_visible()
     screenshot(page, "alert")
@@ -86,8 +106,10 @@ def test_a_responder_sees_a_help_request_arrive_live_acknowledges_and_resolves_i
     alert = the_alert(service)
     assert (alert.status, alert.outcome) == ("resolved", "false_alarm")
 
+    fits_a_phone(page)
     page.goto(f"{base}/console")  # resolved: gone from the queue
     expect(page.get_by_text("No open alerts")).to_be_visible()
+    fits_a_phone(page)
 
 
 def test_a_daughter_sees_her_mothers_feed_with_charts_sets_away_mode_and_cannot_reach_another_home(
@@ -130,6 +152,8 @@ def test_a_daughter_sees_her_mothers_feed_with_charts_sets_away_mode_and_cannot_
     assert len(ids) >= 5
     shown = [k for k in ids if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", text)]
     assert not shown, "the feed shows no sensor ids"
+    accessible_forms(page)
+    fits_a_phone(page)
     page.set_viewport_size({"width": 1100, "height": 900})
     screenshot(page, "feed")
 
