@@ -6,6 +6,7 @@ Times are written as the household's local clock, as a family member would read 
 
 from __future__ import annotations
 
+import random
 import time as stopwatch
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
@@ -13,19 +14,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, text
 
+from telecare.activity_models import DailyActivity
 from telecare.db import make_engine, make_session_factory, migrate, session_scope
 from telecare.domain import DeviceSpec, DeviceType, Room
 from telecare.households import upsert_household
 from telecare.models import Device, Event, Household
 from tests import factories
 from tests.support import PG_URL
+from web import activity as activity_module
 from web.activity import (
     LastActivity,
     activity_around,
     daily_metrics,
     day_timeline,
+    feed_activity,
     last_activity,
     normal_band,
     typical_day,
@@ -243,6 +247,189 @@ def test_daily_metrics_read_a_month_in_one_query(factory):
     assert len(statements) == 1
     assert len(days) == 28 and all(m.activity == 300 and m.got_up == 7 * 60 for m in days)
     assert elapsed < 0.5, f"{elapsed * 1000:.0f} ms"
+
+
+# --------------------------------------------------------------------------- stored days (the feed)
+def busy_month(factory, hid: int, last: date, days: int = 30, seed: int = 1) -> None:
+    """A varied month up to ``last``: mornings, naps, night visits, outings (one past midnight), readings."""
+    rng = random.Random(seed)
+    for k in range(days - 1, -1, -1):
+        day = last - timedelta(days=k)
+        up = rng.randint(6 * 60, 9 * 60)
+        entries = [("bed", f"{up // 60:02d}:{up % 60:02d}", 0), ("m-bedroom", f"{up // 60:02d}:{up % 60 + 1:02d}"),
+                   ("temp", "12:00", 19.0 + k % 3)]
+        for _ in range(rng.randint(0, 3)):  # night toilet visits
+            m = rng.randint(0, 5 * 60 + 50)
+            entries.append(("m-bathroom", f"{m // 60:02d}:{m % 60:02d}"))
+        for _ in range(rng.randint(3, 12)):  # kitchen and living room in the day
+            m = rng.randint(up + 5, 21 * 60)
+            entries.append((rng.choice(["m-kitchen", "m-living", "m-hall"]), f"{m // 60:02d}:{m % 60:02d}"))
+        if k % 4 == 1:  # an outing in the afternoon
+            entries += [("door-front", "14:00"), ("door-front", "14:00:30", 0), ("m-hall", "15:40")]
+        if k == 9:  # out past midnight
+            entries += [("door-front", "23:10"), ("m-kitchen", "24:50")]
+        bed = rng.randint(21 * 60, 23 * 60 + 30)
+        entries += [("m-living", "20:30"), ("bed", f"{bed // 60:02d}:{bed % 60:02d}")]
+        if k % 7 == 3:
+            continue  # a day the hub was offline: no data at all
+        add(factory, hid, day, *entries)
+
+
+def raw_feed(factory, hid: int, today: date):
+    return (read(factory, hid, daily_metrics, today, days=28), read(factory, hid, day_timeline, today),
+            read(factory, hid, typical_day, today, days=14), read(factory, hid, last_activity))
+
+
+def stored_feed(factory, hid: int, now: datetime, statements: list | None = None):
+    """``feed_activity`` in a session of its own; ``statements`` collects (SQL, parameters) it ran."""
+    def collect(*a):
+        statements.append((a[2], a[3]))
+
+    with session_scope(factory) as s:
+        hh = s.get(Household, hid)
+        if statements is not None:
+            sa_event.listen(s.get_bind(), "before_cursor_execute", collect)
+        try:
+            got = feed_activity(s, hh, now, days=28, typical_days=14)
+        finally:
+            if statements is not None:
+                sa_event.remove(s.get_bind(), "before_cursor_execute", collect)
+    return got.metrics, got.timeline, got.typical, got.last
+
+
+def stored_rows(factory, hid: int) -> int:
+    with session_scope(factory) as s:
+        return s.scalar(select(func.count()).select_from(DailyActivity).where(DailyActivity.household_id == hid))
+
+
+@pytest.mark.parametrize("today, hhmm", [(WINTER, "10:00"), (WINTER, "18:30"), (date(2026, 4, 6), "09:00")])
+def test_the_feed_from_stored_days_equals_the_feed_from_raw_events(factory, today, hhmm):
+    hid = home(factory)
+    busy_month(factory, hid, today)  # April: the window holds the clock change of 29 March
+    now = local(LONDON, today, hhmm)
+    expected = raw_feed(factory, hid, today)
+    assert stored_feed(factory, hid, now) == expected  # computed, then stored
+    # Complete days only: yesterday's window (to 15:00 today) and today's are never stored.
+    assert stored_rows(factory, hid) == (27 if hhmm >= "15:00" else 26)
+    assert stored_feed(factory, hid, now) == expected  # read back
+
+
+def _raw_reads(statements: list) -> list[datetime]:
+    """The start of each read of raw events among ``statements`` (as (SQL, parameters))."""
+    starts = []
+    for sql, params in statements:
+        if "FROM events" in sql and "events.value" in sql:
+            values = params.values() if isinstance(params, dict) else params
+            times = [v if isinstance(v, datetime) else datetime.fromisoformat(v).replace(tzinfo=UTC)
+                     for v in values if isinstance(v, datetime) or (isinstance(v, str) and v[:2] == "20")]
+            starts.append(min(times))
+    return starts
+
+
+def test_stored_days_are_reused_and_past_days_are_not_read_again(factory):
+    hid = home(factory)
+    busy_month(factory, hid, WINTER)
+    now = local(LONDON, WINTER, "18:30")
+    first: list = []
+    stored_feed(factory, hid, now, first)
+    assert any(sql.lstrip().upper().startswith("INSERT") for sql, _ in first)
+    statements: list = []
+    t0 = stopwatch.perf_counter()
+    got = stored_feed(factory, hid, now, statements)
+    elapsed = stopwatch.perf_counter() - t0
+    assert got == raw_feed(factory, hid, WINTER)
+    assert not any(sql.lstrip().upper().startswith(("INSERT", "UPDATE")) for sql, _ in statements)
+    # One raw read, of today's window only (from 15:00 yesterday): devices, stored days, check, today.
+    assert len(statements) == 4
+    assert _raw_reads(statements) == [local(LONDON, WINTER - timedelta(days=1), "15:00")]
+    assert elapsed < 0.5, f"{elapsed * 1000:.0f} ms"
+
+
+def test_a_late_event_for_a_past_day_changes_the_next_feed(factory):
+    hid = home(factory)
+    busy_month(factory, hid, WINTER)
+    now = local(LONDON, WINTER, "18:30")
+    before = stored_feed(factory, hid, now)
+    past = WINTER - timedelta(days=10)  # a day the hub was offline: nothing known yet
+    # The hub comes back and flushes what it buffered: a night toilet visit and a kitchen visit.
+    add(factory, hid, past, ("m-bathroom", "03:33"), ("m-kitchen", "11:11"))
+    statements: list = []
+    after = stored_feed(factory, hid, now, statements)
+    assert after == raw_feed(factory, hid, WINTER) != before
+    old = {m.day: m for m in before[0]}[past]
+    new = {m.day: m for m in after[0]}[past]
+    assert old.activity == 0 and old.night_toilet_visits is None and old.kitchen_visits is None
+    assert new.activity == 2 and new.night_toilet_visits == 1 and new.kitchen_visits == 1
+    # The day and its neighbours (whose windows hold the late events) were computed again and stored.
+    # (one read from the first stale day's window to today's, and the write of the three days)
+    assert _raw_reads(statements) == [local(LONDON, past - timedelta(days=2), "15:00")]
+    with session_scope(factory) as s:
+        rows = s.execute(select(DailyActivity.day, DailyActivity.activity).where(
+            DailyActivity.household_id == hid, DailyActivity.day == past)).all()
+    assert rows == [(past, new.activity)]
+    statements.clear()
+    assert stored_feed(factory, hid, now, statements) == after
+    assert len(_raw_reads(statements)) == 1  # stored again: back to today's window only
+
+
+def test_a_device_moved_to_another_room_or_a_new_time_zone_recomputes_the_stored_days(factory):
+    hid = home(factory)
+    busy_month(factory, hid, WINTER)
+    now = local(LONDON, WINTER, "18:30")
+    before = stored_feed(factory, hid, now)
+    with session_scope(factory) as s:
+        hall = s.execute(select(Device).where(Device.household_id == hid, Device.key == "m-hall")).scalar_one()
+        hall.room = "kitchen"
+    moved = stored_feed(factory, hid, now)
+    assert moved == raw_feed(factory, hid, WINTER) != before
+    with session_scope(factory) as s:
+        s.get(Household, hid).timezone = "America/New_York"  # the person moved; the days are New York's
+    assert stored_feed(factory, hid, now) == raw_feed(factory, hid, WINTER) != moved
+
+
+def test_the_last_activity_comes_with_the_days_read_or_from_further_back(factory):
+    hid = home(factory)
+    add(factory, hid, WINTER - timedelta(days=5), ("m-kitchen", "09:00"), ("m-living", "10:00"))
+    add(factory, hid, WINTER, ("m-living", "08:00"), ("temp", "09:00", 19.0))  # a device since taken out
+    with session_scope(factory) as s:
+        living = s.execute(select(Device).where(Device.household_id == hid, Device.key == "m-living")).scalar_one()
+        living.active = False
+    got = stored_feed(factory, hid, local(LONDON, WINTER, "12:00"))
+    assert got[3] == LastActivity(local(LONDON, WINTER - timedelta(days=5), "09:00"), "kitchen")
+    assert got == raw_feed(factory, hid, WINTER)
+    add(factory, hid, WINTER, ("m-bathroom", "11:00"), ("m-kitchen", "11:00"))  # the same second
+    assert stored_feed(factory, hid, local(LONDON, WINTER, "12:00")) == raw_feed(factory, hid, WINTER)
+
+
+def test_a_store_that_cannot_write_never_fails_the_feed(factory, monkeypatch, caplog):
+    hid = home(factory)
+    busy_month(factory, hid, WINTER)
+    now = local(LONDON, WINTER, "18:30")
+    monkeypatch.setattr(activity_module, "STORE_WAIT_MS", 50)
+    engine = factory.kw["bind"]
+    with engine.connect() as blocker:  # another writer holds the table
+        if engine.dialect.name == "postgresql":
+            blocker.execute(text("LOCK TABLE daily_activity IN EXCLUSIVE MODE"))
+        else:
+            blocker.exec_driver_sql("BEGIN IMMEDIATE")
+        assert stored_feed(factory, hid, now) == raw_feed(factory, hid, WINTER)
+        blocker.rollback()
+    assert "could not store daily activity" in caplog.text
+    assert stored_rows(factory, hid) == 0
+    stored_feed(factory, hid, now)
+    assert stored_rows(factory, hid) == 27
+
+
+def test_two_workers_storing_the_same_days_both_succeed(factory, monkeypatch, caplog):
+    hid = home(factory)
+    busy_month(factory, hid, WINTER)
+    now = local(LONDON, WINTER, "18:30")
+    first = stored_feed(factory, hid, now)  # one worker computes and stores the month
+    # The other looked for stored days just before they were written, so computes and stores them too.
+    monkeypatch.setattr(activity_module, "_stored_days", lambda *a: {})
+    assert stored_feed(factory, hid, now) == first
+    assert "could not store" not in caplog.text
+    assert stored_rows(factory, hid) == 27
 
 
 # --------------------------------------------------------------------------- bands

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -24,7 +23,7 @@ from web import schemas as sc
 from web.auth import Admin, CallerDep, ItemId, api_caller, clock_now
 
 router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)], tags=["accounts"],
-                   responses={401: {"model": sc.ErrorOut}, 403: {"model": sc.ErrorOut},
+                   responses={400: {"model": sc.ErrorOut}, 401: {"model": sc.ErrorOut}, 403: {"model": sc.ErrorOut},
                               404: {"model": sc.ErrorOut}, 422: {"model": sc.ErrorOut}})
 
 
@@ -136,7 +135,7 @@ def audit_log(
     session: TX,
     username: Annotated[str | None, Query(max_length=80)] = None,
     hub: Annotated[str | None, Query(max_length=64)] = None,
-    since: Annotated[datetime | None, Query()] = None,
+    since: Annotated[sc.Rfc3339 | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Any:

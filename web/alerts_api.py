@@ -41,8 +41,7 @@ from web.auth import (
 )
 
 router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)],
-                   responses={401: {"model": sc.ErrorOut}, 403: {"model": sc.ErrorOut}, 404: {"model": sc.ErrorOut},
-                              409: {"model": sc.ErrorOut}, 422: {"model": sc.ErrorOut}})
+                   responses={code: {"model": sc.ErrorOut} for code in (400, 401, 403, 404, 409, 422)})
 ack_router = APIRouter(include_in_schema=False)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,7 +14,7 @@ from telecare.domain import AlertKind, Severity
 from telecare.models import Alert, Household, RejectedMessage
 from web import queries
 from web.auth import AlertReader, CallerDep, OpsReader, api_caller
-from web.schemas import AlertOut, ErrorOut, HouseholdOut, Page, RejectedOut
+from web.schemas import AlertOut, ErrorOut, HouseholdOut, Page, RejectedOut, Rfc3339
 
 ERRORS = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 
@@ -51,7 +50,7 @@ def alerts(
     kind: Annotated[list[AlertKind] | None, Query()] = None,
     severity: Annotated[list[Severity] | None, Query()] = None,
     hub: Annotated[str | None, Query(max_length=64)] = None,
-    since: Annotated[datetime | None, Query(description="created at or after (RFC 3339)")] = None,
+    since: Annotated[Rfc3339 | None, Query(description="created at or after (RFC 3339)")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict:

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,6 +20,7 @@ from telecare.config import Settings
 from telecare.db import session_scope
 from web import accounts_api, alerts_api, api, feed_api, pages, stream
 from web.auth import Admin, CallerDep, LoginRequired, clock_now
+from web.schemas import ErrorOut
 
 HealthCheck = Callable[[], dict[str, bool]]
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -54,9 +56,11 @@ def create_app(
     app.include_router(pages.router)
     pages.mount_static(app)
     _error_format(app)
+    _document_errors(app)
     _audit_log(app, session_factory)
 
-    @app.get("/health", tags=["operations"], summary="Broker and database reachability")
+    @app.get("/health", tags=["operations"], summary="Broker and database reachability",
+             responses={503: {"description": "the broker or the database is unreachable"}})
     def health_route() -> JSONResponse:
         checks = health()
         ok = all(checks.values())
@@ -69,7 +73,8 @@ def create_app(
         return JSONResponse(app.openapi())
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics (administrators)",
-             response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+             response_class=Response, responses={200: {"content": {"text/plain": {}}},
+                                                 401: {"model": ErrorOut}, 403: {"model": ErrorOut}})
     def metrics_route(caller: Admin) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -105,6 +110,28 @@ def _error_format(app: FastAPI) -> None:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
+def _document_errors(app: FastAPI) -> None:
+    """The document shows the error format actually sent: FastAPI's default 422 body is never sent."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            for operation in (op for ops in document.get("paths", {}).values() for op in ops.values()):
+                invalid = operation.get("responses", {}).get("422")
+                if invalid and "HTTPValidationError" in str(invalid):
+                    invalid["content"] = {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+            schemas = document.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" not in str(document.get("paths")):
+                schemas.pop("HTTPValidationError", None)
+                schemas.pop("ValidationError", None)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def _wants_page(request: Request) -> bool:
     path = request.url.path
     return (not path.startswith(("/api/", "/openapi", "/metrics", "/health", "/ack/"))
@@ -112,26 +139,44 @@ def _wants_page(request: Request) -> bool:
 
 
 def _audit_log(app: FastAPI, session_factory: sessionmaker[Session]) -> None:
-    """Who viewed or changed what: one row per request made by a signed-in caller."""
+    """Who viewed or changed what: one row per request made by a signed-in caller.
+
+    Written when the response starts, before any of it is sent (a failed write still fails the
+    request). A plain ASGI middleware: ``@app.middleware("http")`` costs a task group, a stream and a
+    wrapped response on every request.
+    """
 
     def write(entry: dict[str, Any]) -> None:
         with session_scope(session_factory) as session:
-            session.add(AuditEntry(**entry))
+            session.connection().execute(insert(AuditEntry), entry)  # Core: no unit of work to flush
 
-    @app.middleware("http")
-    async def audit(request: Request, call_next: Callable) -> Response:
-        response = await call_next(request)
-        caller = request.state._state.get("caller")
-        if caller is not None and not request.url.path.startswith("/static/"):
-            await run_in_threadpool(write, {
-                "at": clock_now(request),
-                "user_id": caller.user_id,
-                "actor": caller.username,
-                "action": "view" if request.method in ("GET", "HEAD") else "change",
-                "method": request.method,
-                "path": request.url.path[:300],
-                "status": response.status_code,
-                "household_id": request.state._state.get("audit_household"),
-                "detail": "",
-            })
-        return response
+    class Audit:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                return await self.app(scope, receive, send)
+
+            async def audited(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    state = scope.get("state") or {}
+                    request = Request(scope)
+                    caller = state.get("caller")
+                    if caller is not None and not request.url.path.startswith("/static/"):
+                        await run_in_threadpool(write, {
+                            "at": clock_now(request),
+                            "user_id": caller.user_id,
+                            "actor": caller.username,
+                            "action": "view" if request.method in ("GET", "HEAD") else "change",
+                            "method": request.method,
+                            "path": request.url.path[:300],
+                            "status": message["status"],
+                            "household_id": state.get("audit_household"),
+                            "detail": "",
+                        })
+                await send(message)
+
+            await self.app(scope, receive, audited)
+
+    app.add_middleware(Audit)

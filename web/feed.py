@@ -100,9 +100,10 @@ def feed(session: Session, household: Household, now: datetime) -> dict[str, Any
     today = now.astimezone(tz).date()
     hstate = state(session, household, now)
     alerts = open_alerts(session, household.id)
-    last = activity.last_activity(session, household)
+    days = activity.feed_activity(session, household, now, days=28, typical_days=14)  # stored days
+    last = days.last
     code, sentence = glance(hstate, alerts, last, now)
-    metrics = activity.daily_metrics(session, household, today, days=28)
+    metrics = days.metrics
     trends = []
     for field, title, unit, fmt in TRENDS:
         values = [getattr(m, field) for m in metrics]
@@ -129,8 +130,8 @@ def feed(session: Session, household: Household, now: datetime) -> dict[str, Any
         "timeline": {
             "day": today.isoformat(),
             "now_bin": (local_now.hour * 60 + local_now.minute) // 15,
-            "rooms": activity.day_timeline(session, household, today),  # by room (not device) id
-            "typical": activity.typical_day(session, household, today, days=14),
+            "rooms": days.timeline,  # by room (not device) id
+            "typical": days.typical,
         },
         "trends": trends,
     }

@@ -29,7 +29,7 @@ from web.auth import (
 from web.auth import household_or_404 as _household
 
 router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)], tags=["households"],
-                   responses={401: {"model": sc.ErrorOut}, 403: {"model": sc.ErrorOut},
+                   responses={400: {"model": sc.ErrorOut}, 401: {"model": sc.ErrorOut}, 403: {"model": sc.ErrorOut},
                               404: {"model": sc.ErrorOut}, 422: {"model": sc.ErrorOut}})
 
 MAX_AWAY = timedelta(days=90)

@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+)
+
+_DATE_START = re.compile(r"\s*\d{4}-")
+
+
+def _rfc3339(value: Any) -> Any:
+    # pydantic would also read "0.5" or "1700000000" as seconds since 1970: not what a caller means
+    if isinstance(value, str | int | float) and not (isinstance(value, str) and _DATE_START.match(value)):
+        raise ValueError("expected an RFC 3339 date-time, e.g. 2026-01-05T09:00:00Z")
+    return value
+
+
+Rfc3339 = Annotated[datetime, BeforeValidator(_rfc3339)]
 
 
 class HouseholdOut(BaseModel):
@@ -169,7 +189,7 @@ class SilenceOut(BaseModel):
 
 class StepIn(BaseModel):
     roles: list[Literal["responder", "carer", "family"]] = []
-    contacts: list[int] = []
+    contacts: list[StrictInt] = []
     wait_min: float = Field(default=5, ge=0, le=24 * 60)
 
 
@@ -225,7 +245,7 @@ class UserIn(BaseModel):
 
 class UserPatch(BaseModel):
     households: list[str] | None = Field(default=None, max_length=10_000)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class UserOut(BaseModel):

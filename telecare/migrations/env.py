@@ -3,6 +3,7 @@
 from alembic import context
 
 import telecare.account_models  # noqa: F401  (registers the account tables)
+import telecare.activity_models  # noqa: F401  (registers the daily activity rollups)
 from telecare.models import Base
 
 connection = context.config.attributes.get("connection")
