@@ -7,11 +7,10 @@
 Seeds a PostgreSQL schema of its own (dropped at the end): households with the standard devices,
 alerts over the last 90 days (mostly closed, ~1.5 % open), two weeks of sensor events per household,
 and three users (an admin, a responder for 50 households, a family member for one). Then serves the
-web app with uvicorn in a thread of this process and measures each target with a few client threads.
-Target from the web issue: p95 < 100 ms per page and API call.
-
-Client and server share this process (and its GIL): the figures are a floor for a real deployment,
-where the clients are elsewhere.
+web app with uvicorn in a process of its own (``benchmarks.web_server``, configured like ``telecare
+serve``) and measures each target with a few client threads from this process.
+Target from the web issue: p95 < 100 ms per page and API call. Client and server share the machine's
+two cores, so the figures are a floor for a real deployment.
 """
 
 from __future__ import annotations
@@ -19,13 +18,17 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
 import re
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,13 +36,15 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine, insert, text
 
+from ingest.broker import free_port
 from telecare.config import Settings
 from telecare.db import make_engine, make_session_factory, migrate, session_scope
 from telecare.domain import AlertKind
 from telecare.models import Device, Household
-from tests.browser import serve_app
 from tests.factories import STANDARD_DEVICES
-from tests.support import PG_URL  # postgresql+psycopg://postgres@127.0.0.1:5432/test unless overridden
+from tests.support import (
+    PG_URL,  # postgresql+psycopg://postgres@127.0.0.1:5432/test unless overridden
+)
 
 # What is measured: (label, path, credential). ``{hub}`` is the family member's household.
 # Credentials: "<user>:token" sends that user's API token as a bearer, "<user>:cookie" signs in at
@@ -322,15 +327,12 @@ def measure(label: str, path: str, clients: list[httpx.Client], requests: int,
     return Result(label, path, flat, seconds, len(errors), (errors or warm_errors or [""])[0])
 
 
-def bench_http(settings: Settings, factory, seeded: Seeded, targets: list[tuple[str, str, str]],
+def bench_http(settings: Settings, schema: str, seeded: Seeded, targets: list[tuple[str, str, str]],
                requests: int, concurrency: int, warmup: int) -> list[Result]:
-    from web.app import create_app
-
-    app = create_app(settings, factory, lambda: {"database": True, "broker": True})
     results = []
-    with serve_app(app) as base_url:
-        print(f"serving on {base_url}; {requests} requests a target over {concurrency} threads, "
-              f"{warmup} to warm up")
+    with serve_in_process(settings, schema) as base_url:
+        print(f"serving on {base_url} (a process of its own); {requests} requests a target over "
+              f"{concurrency} client threads, {warmup} to warm up")
         for label, template, credential in targets:
             path = template.format(hub=seeded.family_hub)
             clients = [make_client(base_url, credential, settings, seeded)
@@ -346,6 +348,35 @@ def bench_http(settings: Settings, factory, seeded: Seeded, targets: list[tuple[
                   + (f"  {result.errors} errors, first: {result.first_error}"
                      if result.errors else ""))
     return results
+
+
+@contextmanager
+def serve_in_process(settings: Settings, schema: str, timeout: float = 30.0) -> Iterator[str]:
+    """``benchmarks.web_server`` in a subprocess; yields its base URL once /health answers."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELECARE_")}
+    env.update(TELECARE_ENVIRONMENT="test", TELECARE_DATABASE_URL=settings.sqlalchemy_url,
+               TELECARE_SECRET_KEY=settings.secret_key.get_secret_value(),
+               TELECARE_API_TOKEN=settings.api_token.get_secret_value(),
+               TELECARE_DATA_DIR=str(settings.data_dir))
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.web_server", "--schema", schema,
+                             "--port", str(port)], env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the benchmark server did not start")
+            time.sleep(0.1)  # polling a process we started: nothing to wait on instead
+        yield base_url
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def report(results: list[Result]) -> None:
@@ -425,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
                 http_port=0,
             )
             targets = STAND_IN_TARGETS if args.stand_in else TARGETS
-            results = bench_http(settings, make_session_factory(engine), seeded, targets,
+            results = bench_http(settings, schema, seeded, targets,
                                  args.requests, args.concurrency, args.warmup)
         report(results)
         return 0
