@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import HTTPException, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,22 +16,12 @@ from telecare.accounts import (
     issue_api_token,
     set_households,
 )
-from telecare.db import session_scope
 from telecare.models import Household
 from web import schemas as sc
-from web.auth import Admin, CallerDep, ItemId, api_caller, clock_now
+from web.auth import Admin, CallerDep, ItemId, clock_now
+from web.deps import TX, api_router
 
-router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)], tags=["accounts"],
-                   responses={400: {"model": sc.ErrorOut}, 401: {"model": sc.ErrorOut}, 403: {"model": sc.ErrorOut},
-                              404: {"model": sc.ErrorOut}, 422: {"model": sc.ErrorOut}})
-
-
-def tx(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.session_factory) as session:
-        yield session
-
-
-TX = Annotated[Session, Depends(tx)]
+router = api_router("accounts")
 
 
 def _hubs(session: Session, household_ids: frozenset[int] | None) -> list[str]:

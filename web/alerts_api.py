@@ -8,11 +8,11 @@ only shows a button (link-preview bots fetch GETs); the POST acknowledges.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,23 +36,16 @@ from web.auth import (
     Hub,
     ItemId,
     alert_or_404,
-    api_caller,
     household_or_404,
 )
+from web.deps import TX, api_router
 
-router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)],
-                   responses={code: {"model": sc.ErrorOut} for code in (400, 401, 403, 404, 409, 422)})
+router = api_router("alerts")
 ack_router = APIRouter(include_in_schema=False)
 
 
 def problem(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-
-
-def tx(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns without raising."""
-    with session_scope(request.app.state.session_factory) as session:
-        yield session
 
 
 def clock(request: Request) -> Clock:
@@ -65,7 +58,6 @@ def _after_commit(request: Request) -> None:
         wake()
 
 
-TX = Annotated[Session, Depends(tx)]
 
 
 def actor_name(caller: Caller, claimed: str = "") -> str:

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from alerts.lifecycle import AlertStatus
 from telecare.domain import AlertKind, Severity
 from telecare.models import Alert, Household, RejectedMessage
 from web import queries
-from web.auth import AlertReader, CallerDep, OpsReader, api_caller
-from web.schemas import AlertOut, ErrorOut, HouseholdOut, Page, RejectedOut, Rfc3339
+from web.auth import AlertReader, CallerDep, OpsReader
+from web.deps import TX, api_router
+from web.schemas import AlertOut, HouseholdOut, Page, RejectedOut, Rfc3339
 
-ERRORS = {401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 422: {"model": ErrorOut}}
-
-router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)], responses=ERRORS)
-
-
-def db(request: Request) -> Iterator[Session]:
-    with request.app.state.session_factory() as session:
-        yield session
-
-
-DB = Annotated[Session, Depends(db)]
+router = api_router("alerts", errors=(401, 403, 422))
+DB = TX
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 

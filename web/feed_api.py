@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from telecare.accounts import Role
-from telecare.db import session_scope
 from telecare.models import Household
 from web import activity, feed
-from web import schemas as sc
 from web.auth import (
     AlertId,
     AlertReader,
@@ -23,24 +20,14 @@ from web.auth import (
     FeedReader,
     Hub,
     alert_or_404,
-    api_caller,
     clock_now,
 )
 from web.auth import household_or_404 as _household
+from web.deps import TX, api_router
 
-router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)], tags=["households"],
-                   responses={400: {"model": sc.ErrorOut}, 401: {"model": sc.ErrorOut}, 403: {"model": sc.ErrorOut},
-                              404: {"model": sc.ErrorOut}, 422: {"model": sc.ErrorOut}})
+router = api_router("households")
 
 MAX_AWAY = timedelta(days=90)
-
-
-def tx(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.session_factory) as session:
-        yield session
-
-
-TX = Annotated[Session, Depends(tx)]
 
 
 class AwayIn(BaseModel):

@@ -14,7 +14,7 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
@@ -22,12 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.lifecycle import OPEN_STATUSES
 from telecare.models import Alert, Household
-from web import schemas as sc
-from web.auth import AlertReader, Caller, api_caller
+from web.auth import AlertReader, Caller
+from web.deps import api_router
 from web.wording import kind_label
 
-router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)], tags=["alerts"],
-                   responses={401: {"model": sc.ErrorOut}, 403: {"model": sc.ErrorOut}})
+router = api_router("alerts", errors=(401, 403, 422))
 
 SEVERITY_RANK = {"critical": 0, "urgent": 1, "warning": 2, "info": 3}
 STREAM_LIFETIME_S = 300.0  # then the browser reconnects: no connection lives for ever
