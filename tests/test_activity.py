@@ -23,17 +23,17 @@ from telecare.households import upsert_household
 from telecare.models import Device, Event, Household
 from tests import factories
 from tests.support import PG_URL
-from web import activity as activity_module
+from web import daily_rollups as rollups_module
 from web.activity import (
     LastActivity,
     activity_around,
     daily_metrics,
     day_timeline,
-    feed_activity,
     last_activity,
     normal_band,
     typical_day,
 )
+from web.daily_rollups import feed_activity
 
 DEVICES = factories.STANDARD_DEVICES + (
     DeviceSpec("m-bathroom", DeviceType.MOTION, Room.BATHROOM, "Bathroom"),
@@ -405,7 +405,7 @@ def test_a_store_that_cannot_write_never_fails_the_feed(factory, monkeypatch, ca
     hid = home(factory)
     busy_month(factory, hid, WINTER)
     now = local(LONDON, WINTER, "18:30")
-    monkeypatch.setattr(activity_module, "STORE_WAIT_MS", 50)
+    monkeypatch.setattr(rollups_module, "STORE_WAIT_MS", 50)
     engine = factory.kw["bind"]
     with engine.connect() as blocker:  # another writer holds the table
         if engine.dialect.name == "postgresql":
@@ -426,7 +426,7 @@ def test_two_workers_storing_the_same_days_both_succeed(factory, monkeypatch, ca
     now = local(LONDON, WINTER, "18:30")
     first = stored_feed(factory, hid, now)  # one worker computes and stores the month
     # The other looked for stored days just before they were written, so computes and stores them too.
-    monkeypatch.setattr(activity_module, "_stored_days", lambda *a: {})
+    monkeypatch.setattr(rollups_module, "_stored_days", lambda *a: {})
     assert stored_feed(factory, hid, now) == first
     assert "could not store" not in caplog.text
     assert stored_rows(factory, hid) == 27

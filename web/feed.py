@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from alerts.lifecycle import OPEN_STATUSES
 from alerts.summaries import day_summary
 from telecare.models import Alert, Device, Event, Household, Silence
-from web import activity
+from web import activity, daily_rollups
 from web.wording import HOUSEHOLD_STATES, ago, kind_label, room_label
 
 QUIET_WORTH_A_CHECK = timedelta(hours=4)  # daytime silence after which the feed suggests a call
@@ -100,7 +100,7 @@ def feed(session: Session, household: Household, now: datetime) -> dict[str, Any
     today = now.astimezone(tz).date()
     hstate = state(session, household, now)
     alerts = open_alerts(session, household.id)
-    days = activity.feed_activity(session, household, now, days=28, typical_days=14)  # stored days
+    days = daily_rollups.feed_activity(session, household, now, days=28, typical_days=14)  # stored days
     last = days.last
     code, sentence = glance(hstate, alerts, last, now)
     metrics = days.metrics
