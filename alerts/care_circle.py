@@ -23,6 +23,7 @@ class Role(enum.StrEnum):
     RESPONDER = "responder"  # the monitoring centre / on-call team: told first, at once when urgent
     CARER = "carer"
     FAMILY = "family"
+    MAINTENANCE = "maintenance"  # installers and the maintenance team: sensors, batteries, hubs
 
 
 class CareCircleError(ValueError):

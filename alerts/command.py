@@ -21,7 +21,7 @@ def add_contact_arguments(parser: argparse.ArgumentParser) -> None:
     add = sub.add_parser("add", help="add a contact to a household's care circle")
     add.add_argument("--hub", required=True, help="the household's hub id")
     add.add_argument("--name", required=True)
-    add.add_argument("--role", required=True, choices=["responder", "carer", "family"])
+    add.add_argument("--role", required=True, choices=["responder", "carer", "family", "maintenance"])
     add.add_argument("--channel", action="append", required=True, metavar="APPRISE_URL",
                      help="repeatable; the first is primary, the next ones are fallbacks")
     add.add_argument("--min-severity", default="info",

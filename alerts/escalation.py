@@ -32,6 +32,16 @@ log = logging.getLogger(__name__)
 ACTOR = "escalation"
 # Someone may be on the floor: these go to the responder team in the very first step.
 URGENT_KINDS = frozenset({"help_request", "fall", "smoke"})
+DEVICE_KINDS = frozenset({"device_offline", "battery_low", "hub_offline"})
+# Sensor and hub trouble goes to maintenance first, then to the responders if nobody acts.
+DEVICE_POLICY: dict[str, Any] = {
+    "steps": [
+        {"roles": [Role.MAINTENANCE.value], "contacts": [], "wait_min": 30},
+        {"roles": [Role.RESPONDER.value], "contacts": [], "wait_min": 60},
+    ],
+    "repeat": 0,
+    "reminder_min": 0,
+}
 DEFAULT_POLICY: dict[str, Any] = {
     "steps": [
         {"roles": [Role.RESPONDER.value], "contacts": [], "wait_min": 5},
@@ -95,6 +105,8 @@ def policy_for(session: Session, household_id: int, kind: str) -> dict[str, Any]
         if row
         else DEFAULT_POLICY
     )
+    if kind in DEVICE_KINDS:
+        policy = DEVICE_POLICY  # about the kit, not the person: the family is not troubled with it
     policy = copy.deepcopy(policy)
     first = policy["steps"][0]
     if kind in URGENT_KINDS and Role.RESPONDER.value not in first["roles"]:

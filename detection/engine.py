@@ -3,9 +3,9 @@
 The live service, ``replay`` and the tests all drive this same class: the service hands it committed
 events and clock ticks; replay hands it an events file and a manual clock.
 
-Each household has two monitors: its ``SafetyMonitor`` (fixed rules, from day one) in
-``engine.monitors`` and its ``RoutineModel`` (learned routine) in ``engine.routines``. ``dump`` and
-``restore`` save and load both together as one versioned blob.
+Each household has its ``SafetyMonitor`` (fixed rules, from day one) in ``engine.monitors``, its
+``RoutineModel`` (learned routine) in ``engine.routines`` and its ``DeviceHealth`` (sensors and hub gone
+quiet) in ``engine.health``. ``dump`` and ``restore`` save and load them together as one versioned blob.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import pickle
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from detection.device_health import DeviceHealth
 from detection.routine import RoutineConfig, RoutineModel
 from detection.safety import SafetyConfig, SafetyMonitor, Signal
 from telecare.domain import AlertKind, AlertSignal, SensorEvent
 
-# Version of the snapshot ``dump`` writes: 2 = {"safety": SafetyMonitor, "routine": RoutineModel}.
+# Version of the snapshot ``dump`` writes: 2 = {"safety": SafetyMonitor, "routine": RoutineModel,
+# "devices": DeviceHealth}; "devices" was added later and may be missing (a new one is started).
 STATE_VERSION = 2
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
@@ -40,6 +42,7 @@ class DetectionEngine:
         self.model = model  # what learns the routine (the evaluation swaps in the fixed rules)
         self.monitors: dict[str, SafetyMonitor] = {}
         self.routines: dict[str, RoutineModel] = {}
+        self.health: dict[str, DeviceHealth] = {}
 
     def add_household(self, hub: str, timezone: str) -> SafetyMonitor:
         monitor = self.monitors.get(hub)
@@ -47,6 +50,8 @@ class DetectionEngine:
             monitor = self.monitors[hub] = SafetyMonitor(hub, timezone, self.config)
         if self.learn and hub not in self.routines:
             self.routines[hub] = self.model(hub, timezone, self.routine_config)
+        if hub not in self.health:
+            self.health[hub] = DeviceHealth(hub, timezone)
         return monitor
 
     def restore(self, hub: str, blob: bytes) -> SafetyMonitor:
@@ -62,10 +67,12 @@ class DetectionEngine:
             self.routines[hub] = routine
         elif self.learn:
             self.routines[hub] = self.model(hub, monitor.timezone, self.routine_config)
+        self.health[hub] = state.get("devices") or DeviceHealth(hub, monitor.timezone)
         return monitor
 
     def dump(self, hub: str) -> bytes:
-        state = {"safety": self.monitors[hub], "routine": self.routines.get(hub)}
+        state = {"safety": self.monitors[hub], "routine": self.routines.get(hub),
+                 "devices": self.health.get(hub)}
         return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
     def process(self, events: Iterable[SensorEvent]) -> list[Signal]:
@@ -75,6 +82,9 @@ class DetectionEngine:
             if monitor is None:
                 continue
             safety = monitor.observe(event)
+            health = self.health.get(event.hub)
+            if health is not None:
+                signals += health.learn_one(event)
             routine = self.routines.get(event.hub)
             if routine is not None:
                 self._note(routine, safety)
@@ -89,13 +99,17 @@ class DetectionEngine:
         routine = self.routines.get(hub)
         if routine is not None and hasattr(routine, "hub_status"):
             routine.hub_status(online, at)
-        return monitor.hub_status(online, at) if monitor else []
+        health = self.health.get(hub)
+        signals = health.hub_status(online, at) if health is not None else []
+        return signals + (monitor.hub_status(online, at) if monitor else [])
 
     def set_away(self, hub: str, away: bool) -> None:
         """A carer's away mode: no absence alerts (inactivity, not up, not returned) meanwhile."""
         monitor = self.monitors.get(hub)
         if monitor is not None:
             monitor.away = away
+        if hub in self.health:
+            self.health[hub].away = away
 
     def monitoring(self, hub: str) -> bool:
         """Whether the household's routine is learned (alerts on it are raised)."""
@@ -116,6 +130,9 @@ class DetectionEngine:
                     signals += routine.check(now)
             else:
                 signals += safety
+            health = self.health.get(hub)
+            if health is not None:
+                signals += health.score_one(now)
         return signals
 
     @staticmethod

@@ -83,12 +83,14 @@ def test_during_learning_only_the_safety_rules_fire(month, capsys):
     alerts = replay(capsys, "--household", str(household), str(events), "--learning-days", "23")
     before = [a for a in alerts if a["ts"] < "2026-01-29"]
     assert before, "the fall pendant still raises its alert while learning"
-    assert all(a["category"] == "safety" and not a["evidence"].get("learned") for a in before)
+    # Safety rules, and the health of the kit (a sensor's own silence), never the routine.
+    assert all(a["category"] in ("safety", "device") and not a["evidence"].get("learned") for a in before)
+    assert any(a["category"] == "safety" for a in before)
     assert any(a["kind"] == "night_wandering" for a in alerts if a["ts"] >= "2026-01-29")
 
 
 def test_rules_only_replay_has_no_learned_alerts(month, capsys):
     household, events, _ = month
     alerts = replay(capsys, "--household", str(household), str(events), "--rules-only")
-    assert {a["kind"] for a in alerts} <= {"fall", "inactivity", "help_request"}
+    assert {a["kind"] for a in alerts} <= {"fall", "inactivity", "help_request", "device_offline"}
     assert not any(a["evidence"].get("learned") for a in alerts)

@@ -46,7 +46,7 @@ def test_snapshots_are_versioned_and_old_safety_only_snapshots_still_load(stream
     engine = DetectionEngine()
     list(drive(engine, spec, events[:2000]))
     state = pickle.loads(engine.dump(spec.hub))
-    assert set(state) == {"safety", "routine"} and STATE_VERSION == 2
+    assert set(state) == {"safety", "routine", "devices"} and STATE_VERSION == 2
     routine_state = state["routine"].__getstate__()
     assert routine_state["version"] == 1
     broken = RoutineModel.__new__(RoutineModel)

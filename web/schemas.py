@@ -149,7 +149,7 @@ class AlertDetailOut(BaseModel):
 
 class ContactIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    role: Literal["responder", "carer", "family"]
+    role: Literal["responder", "carer", "family", "maintenance"]
     channels: list[str] = Field(min_length=1, max_length=10, description="Apprise URLs, primary first")
     min_severity: Literal["info", "warning", "urgent", "critical"] = "info"
     quiet_hours: str | None = Field(default=None, description="local, e.g. 22:00-07:00")
@@ -188,7 +188,7 @@ class SilenceOut(BaseModel):
 
 
 class StepIn(BaseModel):
-    roles: list[Literal["responder", "carer", "family"]] = []
+    roles: list[Literal["responder", "carer", "family", "maintenance"]] = []
     contacts: list[StrictInt] = []
     wait_min: float = Field(default=5, ge=0, le=24 * 60)
 

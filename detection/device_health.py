@@ -1,0 +1,190 @@
+"""Device health: a sensor gone quiet for far longer than usual *for it*, and the hub going offline.
+
+Each device's usual silence is learned from its own history: the longest gap between its reports over
+the last 14 days (after at least 7). A sensor silent for more than 1.75 times that (and at least
+``min_silence``) raises ``device_offline``, so a broken sensor is reported within twice its learned
+silence. Which sensors can be judged by their silence at all:
+
+* sensors that report by themselves (anything whose longest silence is under two hours, such as a
+  thermometer reporting every half hour): always;
+* motion sensors: only while the person is visibly active elsewhere in the house (another sensor
+  showing presence within the last half hour), so a fall, a lie-in or a day out is not a broken sensor;
+* the rest (doors, beds, chairs, flush, appliances, buttons, pendants, smoke and leak alarms, and
+  meters that report only on change) report
+  only when used or when something happens: silence is behaviour, or good news. Their health needs the
+  device's own heartbeat (status messages, Zigbee availability), not its events.
+
+Nothing is judged while the hub is offline (that is ``hub_offline``, from the hub's Last Will) or, for
+motion sensors, while the household is away.
+
+>>> from datetime import UTC, datetime, timedelta
+>>> from telecare.domain import DeviceType, Room, SensorEvent
+>>> health = DeviceHealth("hub-1", "UTC")
+>>> t0 = datetime(2026, 1, 5, tzinfo=UTC)
+>>> for hour in range(0, 24 * 8, 2):   # a thermometer reporting every two hours for eight days
+...     _ = health.learn_one(SensorEvent("hub-1", "temp", DeviceType.TEMPERATURE, Room.KITCHEN,
+...                                       t0 + timedelta(hours=hour), 19.5))
+>>> health.usual_silence("temp")
+datetime.timedelta(seconds=7200)
+>>> last = t0 + timedelta(hours=190)
+>>> health.score_one(last + timedelta(hours=1, minutes=59))   # within its usual silence: nothing
+[]
+>>> [s.kind.value for s in health.score_one(last + timedelta(hours=3, minutes=31))]
+['device_offline']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from detection.wording import duration, local_time
+from telecare.domain import PRESENCE_TYPES, AlertKind, AlertSignal, ClearSignal, DeviceType, SensorEvent
+
+STATE_VERSION = 1
+Signal = AlertSignal | ClearSignal
+DAYS_KEPT = 14
+MIN_DAYS = 7  # days of history before a device's silence is judged at all
+QUANTILE = 1.0  # the longest of the fortnight: a quiet Sunday is not a fault
+FACTOR = 1.75  # silence longer than this many usual silences: offline (within twice, with ticks)
+SELF_REPORTING = timedelta(hours=2)  # a device never silent longer than this reports by itself
+ACTIVE_ELSEWHERE = timedelta(minutes=30)
+
+
+@dataclass
+class _Device:
+    device_type: DeviceType
+    room: str
+    last: datetime | None = None
+    last_active: datetime | None = None  # the latest report showing the person (not a reset)
+    longest: dict[date, float] = field(default_factory=dict)  # day -> longest gap ended that day (s)
+    flagged: str | None = None  # key of the silence already reported
+
+
+class DeviceHealth:
+    """Learns how often each device reports, and reports devices and hubs that went silent.
+
+    Parameters
+    ----------
+    hub, timezone : str
+        The household's hub id and time zone (for the wording).
+    min_silence : timedelta
+        Never call a device offline before this much silence, however chatty it usually is.
+    """
+
+    def __init__(self, hub: str, timezone: str, min_silence: timedelta = timedelta(minutes=30)) -> None:
+        self.hub = hub
+        self.timezone = timezone
+        self.min_silence = min_silence
+        self.devices: dict[str, _Device] = {}
+        self.hub_online = True
+        self.hub_offline_since: datetime | None = None
+        self.away = False
+
+    # ------------------------------------------------------------------ learning side
+    def learn_one(self, event: SensorEvent) -> list[Signal]:
+        """Note a report from a device; clears its ``device_offline`` if one was raised."""
+        d = self.devices.get(event.device)
+        if d is None:
+            d = self.devices[event.device] = _Device(event.device_type, str(event.room))
+        signals: list[Signal] = []
+        if d.last is not None and event.ts > d.last:
+            gap = (event.ts - d.last).total_seconds()
+            day = event.ts.date()
+            d.longest[day] = max(d.longest.get(day, 0.0), gap)
+            for old in [k for k in d.longest if (day - k).days >= DAYS_KEPT]:
+                del d.longest[old]
+        if d.flagged is not None:
+            d.flagged = None
+            signals.append(ClearSignal(self.hub, AlertKind.DEVICE_OFFLINE, event.ts,
+                                       f"The {self._name(event.device)} is reporting again "
+                                       f"({local_time(event.ts, self.timezone)})."))
+        if d.last is None or event.ts > d.last:
+            d.last = event.ts
+        if event.device_type in PRESENCE_TYPES and event.active:
+            d.last_active = max(filter(None, (d.last_active, event.ts)))
+        return signals
+
+    def hub_status(self, online: bool, at: datetime) -> list[Signal]:
+        """The hub's Last Will (offline) or its return: ``hub_offline`` raised, then cleared."""
+        if online == self.hub_online:
+            return []
+        self.hub_online = online
+        when = local_time(at, self.timezone)
+        if not online:
+            self.hub_offline_since = at
+            return [AlertSignal(
+                hub=self.hub, kind=AlertKind.HUB_OFFLINE, ts=at, key=f"hub-offline@{at.isoformat()}",
+                summary=f"The home hub went offline at {when}: no sensor data is arriving. Checks on "
+                        "movement are paused until it is back (this is not the person being inactive).",
+                evidence={"offline_since": at.isoformat()},
+            )]
+        # Back: the silence it caused is nobody's fault; every device's clock restarts now.
+        down = at - (self.hub_offline_since or at)
+        for d in self.devices.values():
+            if d.last is not None:
+                d.last = max(d.last, at)
+        self.hub_offline_since = None
+        return [ClearSignal(self.hub, AlertKind.HUB_OFFLINE, at,
+                            f"The home hub is back online at {when} after {duration(down)}.")]
+
+    # ------------------------------------------------------------------ scoring side
+    def usual_silence(self, device: str) -> timedelta | None:
+        """The learned usual longest silence of ``device``, or None while it is still being learned."""
+        d = self.devices.get(device)
+        if d is None or len(d.longest) < MIN_DAYS:
+            return None
+        values = sorted(d.longest.values())
+        return timedelta(seconds=values[min(len(values) - 1, math.ceil(QUANTILE * len(values)) - 1)])
+
+    def score_one(self, now: datetime) -> list[AlertSignal]:
+        """``device_offline`` for each device silent far longer than usual for it (once per silence)."""
+        if not self.hub_online:
+            return []
+        signals: list[AlertSignal] = []
+        for key, d in self.devices.items():
+            usual = self.usual_silence(key)
+            if usual is None or d.last is None or not self._judged(key, d, usual, now):
+                continue
+            silent = now - d.last
+            flag = f"{key}@{d.last.isoformat()}"
+            if silent <= max(usual * FACTOR, self.min_silence) or d.flagged == flag:
+                continue
+            d.flagged = flag
+            signals.append(AlertSignal(
+                hub=self.hub, kind=AlertKind.DEVICE_OFFLINE, ts=now, key=flag,
+                summary=f"The {self._name(key)} has sent nothing since "
+                        f"{local_time(d.last, self.timezone)} ({duration(silent)}). It usually reports "
+                        f"at least every {duration(usual)} ({len(d.longest)} days learned). "
+                        "Check its battery and that it is still in place.",
+                evidence={"device": key, "room": d.room, "silent_s": int(silent.total_seconds()),
+                          "usual_silence_s": int(usual.total_seconds())},
+            ))
+        return signals
+
+    def _judged(self, key: str, d: _Device, usual: timedelta, now: datetime) -> bool:
+        """Whether this device's silence says anything about the device (see the module notes)."""
+        if usual <= SELF_REPORTING:
+            return True
+        if d.device_type is not DeviceType.MOTION or self.away:
+            return False
+        others = [o.last_active for k, o in self.devices.items()
+                  if k != key and o.device_type in PRESENCE_TYPES and o.last_active is not None]
+        return bool(others) and now - max(others) <= ACTIVE_ELSEWHERE
+
+    def _name(self, key: str) -> str:
+        d = self.devices[key]
+        return f"{d.room.replace('_', ' ')} {d.device_type.value.replace('_', ' ')} sensor"
+
+    # ------------------------------------------------------------------ state
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["version"] = STATE_VERSION
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        version = state.pop("version", None)
+        if version != STATE_VERSION:
+            raise ValueError(f"device health state version {version}, expected {STATE_VERSION}")
+        self.__dict__.update(state)

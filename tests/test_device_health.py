@@ -1,0 +1,160 @@
+"""Sensors and hubs going quiet: told to maintenance as what it is, never mistaken for the person."""
+
+from __future__ import annotations
+
+import pickle
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import paho.mqtt.client as mqtt
+from sqlalchemy import select
+
+from alerts.care_circle import add_contact
+from alerts.service import apply_signal
+from detection.engine import DetectionEngine
+from telecare.clock import ManualClock
+from telecare.db import make_engine, make_session_factory, migrate, session_scope
+from telecare.domain import AlertKind, AlertSignal, DeviceType, Room, SensorEvent
+from telecare.households import upsert_household
+from telecare.models import Notification
+from tests import factories
+from tests.support import wait_for
+from tests.test_safety_alerts import alerts, monitor, send
+
+T0 = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)
+
+
+def lived_week(engine: DetectionEngine, hub: str = "h1", days: int = 7) -> datetime:
+    """A week: the thermometer every 30 min; kitchen motion from 07:00 to 22:00 every 20 min."""
+    events = []
+    for minute in range(0, days * 24 * 60, 10):
+        ts = T0 + timedelta(minutes=minute)
+        if minute % 30 == 0:
+            events.append(SensorEvent(hub, "temp", DeviceType.TEMPERATURE, Room.KITCHEN, ts, 19.0))
+        if minute % 20 == 0 and 7 <= ts.hour < 22:
+            events.append(SensorEvent(hub, "m-kitchen", DeviceType.MOTION, Room.KITCHEN, ts, 1.0))
+    engine.process(events)
+    return T0 + timedelta(days=days)
+
+
+def offline_alerts(signals) -> list[AlertSignal]:
+    return [s for s in signals if isinstance(s, AlertSignal) and s.kind is AlertKind.DEVICE_OFFLINE]
+
+
+def test_a_sensor_that_stops_reporting_is_reported_within_twice_its_usual_silence():
+    engine = DetectionEngine()
+    engine.add_household("h1", "UTC")
+    end = lived_week(engine)
+    usual = engine.health["h1"].usual_silence("temp")
+    assert usual == timedelta(minutes=30)
+    last_temp = end - timedelta(minutes=30)
+    raised, now = [], end
+    while not raised and now < end + timedelta(hours=6):
+        engine.process([SensorEvent("h1", "m-kitchen", DeviceType.MOTION, Room.KITCHEN, now, 1.0)]
+                       if 7 <= now.hour < 22 else [])
+        raised = offline_alerts(engine.tick(now))
+        now += timedelta(minutes=1)
+    [alert] = raised
+    silence = alert.ts - last_temp
+    assert usual * 1.75 <= silence <= usual * 2, silence
+    assert alert.evidence["device"] == "temp"
+    assert "kitchen temperature sensor has sent nothing since" in alert.summary
+    assert offline_alerts(engine.tick(now + timedelta(minutes=5))) == []  # once per silence
+    back = engine.process([SensorEvent("h1", "temp", DeviceType.TEMPERATURE, Room.KITCHEN, now, 19.0)])
+    assert [s.kind for s in back] == [AlertKind.DEVICE_OFFLINE]  # a clear: reporting again
+
+
+def test_a_motion_sensor_quiet_every_night_is_not_called_offline():
+    engine = DetectionEngine()
+    engine.add_household("h1", "UTC")
+    end = lived_week(engine, days=10)
+    usual = engine.health["h1"].usual_silence("m-kitchen")
+    assert timedelta(hours=9) <= usual <= timedelta(hours=9, minutes=30)  # 22:00 to 07:00
+    signals = []
+    for minute in range(0, 24 * 60, 5):
+        now = end + timedelta(minutes=minute)
+        batch = []
+        if minute % 30 == 0:
+            batch.append(SensorEvent("h1", "temp", DeviceType.TEMPERATURE, Room.KITCHEN, now, 19.0))
+        if minute % 20 == 0 and 7 <= now.hour < 22:
+            batch.append(SensorEvent("h1", "m-kitchen", DeviceType.MOTION, Room.KITCHEN, now, 1.0))
+        engine.process(batch)
+        signals += engine.tick(now)
+    assert offline_alerts(signals) == []
+
+
+def test_while_the_household_is_away_quiet_motion_sensors_are_not_reported():
+    engine = DetectionEngine()
+    engine.add_household("h1", "UTC")
+    end = lived_week(engine)
+    engine.set_away("h1", True)
+    signals = []
+    for minute in range(0, 3 * 24 * 60, 30):
+        now = end + timedelta(minutes=minute)
+        engine.process([SensorEvent("h1", "temp", DeviceType.TEMPERATURE, Room.KITCHEN, now, 19.0)])
+        signals += engine.tick(now)
+    assert offline_alerts(signals) == []
+
+
+def test_what_a_device_usually_does_survives_a_restart():
+    engine = DetectionEngine()
+    engine.add_household("h1", "UTC")
+    lived_week(engine)
+    blob = engine.dump("h1")
+    again = DetectionEngine()
+    again.restore("h1", blob)
+    assert again.health["h1"].usual_silence("temp") == timedelta(minutes=30)
+    old = pickle.loads(blob)
+    del old["devices"]  # a snapshot from before device health: a fresh one starts
+    fresh = DetectionEngine()
+    fresh.restore("h1", pickle.dumps(old))
+    assert fresh.health["h1"].usual_silence("temp") is None
+
+
+def test_a_hub_whose_connection_drops_raises_hub_offline_and_no_inactivity(stack, start_service,
+                                                                            publisher_for):
+    clock = ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    home = factories.household()
+    service = start_service(stack, [home], clock=clock)
+    send(publisher_for(stack), stack, home.hub, "m-kitchen", clock.now(), True, seq=1)
+    # The hub's own connection, with its Last Will, then a dropped socket (no clean DISCONNECT).
+    client_id = f"hub-{uuid.uuid4().hex[:6]}"
+    hub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=stack.protocol)
+    hub.username_pw_set(client_id)
+    hub.will_set(f"{stack.prefix}/{home.hub}/status", '{"online": false}', qos=1, retain=True)
+    hub.connect(stack.mqtt_host, stack.mqtt_port)
+    hub.loop_start()
+    wait_for(hub.is_connected)
+    hub.loop_stop()
+    hub.socket().close()
+    [offline] = wait_for(lambda: alerts(service, "hub_offline"))
+    assert offline.status == "triggered" and "not the person being inactive" in offline.summary
+    assert monitor(service, home.hub).hub_online is False
+    clock.set(clock.now() + timedelta(hours=10))
+    service.detection.tick()
+    assert alerts(service, "inactivity") == []
+    back = publisher_for(stack)
+    back.publish(f"{stack.prefix}/{home.hub}/status", {"online": True}, retain=True)
+    back.flush()
+    wait_for(lambda: alerts(service, "hub_offline")[0].status == "cleared")
+
+
+def test_device_trouble_goes_to_maintenance_and_never_to_the_family(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    migrate(engine)
+    factory = make_session_factory(engine)
+    now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    with session_scope(factory) as s:
+        home, _ = upsert_household(s, factories.household("hub-x"))
+        for name, role in (("Fixit team", "maintenance"), ("Daughter", "family"), ("Centre", "responder")):
+            add_contact(s, home, name, role, ["json://127.0.0.1:9/x"])
+        apply_signal(s, home.id, AlertSignal("hub-x", AlertKind.DEVICE_OFFLINE, now,
+                                             "The kitchen motion sensor has sent nothing.", "d1"), now=now)
+        policy = s.scalars(select(Notification.title)).all()
+    with factory() as s:
+        told = {c for (c,) in s.execute(select(Notification.contact_id))}
+        from telecare.models import Contact
+
+        roles = {s.get(Contact, c).role for c in told}
+    assert roles == {"maintenance"} and policy
+    engine.dispose()
