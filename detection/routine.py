@@ -423,7 +423,8 @@ class RoutineModel:
 
     # ------------------------------------------------------------------ days and slots
     def _slot(self, ts: datetime) -> int:
-        return min(_SLOTS - 1, int((ts - self.day.start).total_seconds() // 3600))
+        # Clamped both ways: a clock that steps back before the day's start must not index backwards.
+        return max(0, min(_SLOTS - 1, int((ts - self.day.start).total_seconds() // 3600)))
 
     def _account_quiet(self, since: datetime, until: datetime) -> None:
         """Longest quiet so far in each slot of today that [since, until) overlaps, in minutes."""

@@ -158,3 +158,30 @@ def test_device_trouble_goes_to_maintenance_and_never_to_the_family(tmp_path):
         roles = {s.get(Contact, c).role for c in told}
     assert roles == {"maintenance"} and policy
     engine.dispose()
+
+
+def test_working_sensors_in_ordinary_homes_are_never_called_offline():
+    """Simulated residents' ordinary weeks: motion sensors idle for hours, none of them broken."""
+    from simulator.simulation import build_homes
+
+    raised = []
+    for home in build_homes(4, seed=11, days=35):
+        engine = DetectionEngine()  # one engine a home: each one's clock runs through its own month
+        engine.add_household(home.hub, str(home.tz))
+        types = home.types
+        rooms = {d["id"]: Room(d["room"]) for d in home.household["devices"]}
+        events = [SensorEvent(home.hub, e["device"], types[e["device"]], rooms[e["device"]],
+                              datetime.fromisoformat(e["ts"].replace("Z", "+00:00")), float(e["value"]))
+                  for e in home.events()]
+        end = events[-1].ts
+        tick = events[0].ts
+        i = 0
+        while tick <= end:
+            batch = []
+            while i < len(events) and events[i].ts <= tick:
+                batch.append(events[i])
+                i += 1
+            engine.process(batch)
+            raised += offline_alerts(engine.tick(tick))
+            tick += timedelta(minutes=10)
+    assert raised == [], [a.summary for a in raised]
