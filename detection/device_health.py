@@ -40,7 +40,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from detection.wording import duration, local_time
-from telecare.domain import PRESENCE_TYPES, AlertKind, AlertSignal, ClearSignal, DeviceType, SensorEvent
+from telecare.domain import (
+    PRESENCE_TYPES,
+    AlertKind,
+    AlertSignal,
+    ClearSignal,
+    DeviceType,
+    SensorEvent,
+)
 
 STATE_VERSION = 1
 Signal = AlertSignal | ClearSignal
