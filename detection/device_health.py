@@ -39,6 +39,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from detection.versioned import VersionedState
 from detection.wording import duration, local_time
 from telecare.domain import (
     PRESENCE_TYPES,
@@ -69,7 +70,7 @@ class _Device:
     flagged: str | None = None  # key of the silence already reported
 
 
-class DeviceHealth:
+class DeviceHealth(VersionedState):
     """Learns how often each device reports, and reports devices and hubs that went silent.
 
     Parameters
@@ -79,6 +80,8 @@ class DeviceHealth:
     min_silence : timedelta
         Never call a device offline before this much silence, however chatty it usually is.
     """
+
+    STATE_VERSION = STATE_VERSION  # pickled with the state (``VersionedState``)
 
     def __init__(self, hub: str, timezone: str, min_silence: timedelta = timedelta(minutes=30)) -> None:
         self.hub = hub
@@ -183,15 +186,3 @@ class DeviceHealth:
     def _name(self, key: str) -> str:
         d = self.devices[key]
         return f"{d.room.replace('_', ' ')} {d.device_type.value.replace('_', ' ')} sensor"
-
-    # ------------------------------------------------------------------ state
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state["version"] = STATE_VERSION
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        version = state.pop("version", None)
-        if version != STATE_VERSION:
-            raise ValueError(f"device health state version {version}, expected {STATE_VERSION}")
-        self.__dict__.update(state)

@@ -29,8 +29,17 @@ from zoneinfo import ZoneInfo
 from river.utils import SortedWindow
 
 from detection.trends import TrendDetector
+from detection.versioned import VersionedState
 from detection.wording import duration, in_room, local_time
-from telecare.domain import AlertCategory, AlertKind, AlertSignal, ClearSignal, DeviceType, Room, SensorEvent
+from telecare.domain import (
+    AlertCategory,
+    AlertKind,
+    AlertSignal,
+    ClearSignal,
+    DeviceType,
+    Room,
+    SensorEvent,
+)
 
 Signal = AlertSignal | ClearSignal
 
@@ -112,7 +121,7 @@ class _Day:
     flagged: bool = False  # something was alerted: do not learn this day
 
 
-class RoutineModel:
+class RoutineModel(VersionedState):
     """One household's learned routine and the acute and trend detectors built on it.
 
     Parameters
@@ -152,6 +161,8 @@ class RoutineModel:
     >>> [s.summary for s in m.check(day0 + timedelta(days=16, hours=11, minutes=40))]
     ['No movement since 10:42 (58 min). At this time of day the house is usually quiet for at most 30 min (16 of the last 16 days). Last seen in the kitchen.']
     """
+
+    STATE_VERSION = STATE_VERSION  # pickled with the state (``VersionedState``)
 
     def __init__(self, hub: str, timezone: str, config: RoutineConfig | None = None) -> None:
         self.hub = hub
@@ -435,8 +446,7 @@ class RoutineModel:
         for s in range(first, last + 1):
             slot_end = min(until, day.start + timedelta(hours=s + 1))
             minutes = (slot_end - since).total_seconds() / 60
-            if minutes > day.quiet[s]:
-                day.quiet[s] = minutes
+            day.quiet[s] = max(day.quiet[s], minutes)
 
     def _roll(self, ts: datetime) -> list[Signal]:
         """Finish every routine day that ended before ``ts``, and start the one ``ts`` is in."""
@@ -491,18 +501,6 @@ class RoutineModel:
         limit = max(c.quiet_floor.total_seconds() / 60, usual * c.quiet_margin + c.quiet_extra.total_seconds() / 60)
         cap = c.inactivity_cap.total_seconds() / 60
         return limit if usual >= cap / 2 else min(limit, cap)
-
-    # ------------------------------------------------------------------ persistence
-    def __getstate__(self) -> dict:
-        state = {k: v for k, v in self.__dict__.items()}
-        state["version"] = STATE_VERSION
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        version = state.pop("version", None)
-        if version != STATE_VERSION:
-            raise ValueError(f"routine model state version {version}, expected {STATE_VERSION}")
-        self.__dict__.update(state)
 
 
 def _upper(window: SortedWindow, q: float) -> tuple[float, int]:
