@@ -118,7 +118,7 @@ def _chromium() -> Iterator[_Chromium]:
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: run scripts/ensure-chromium (make test does), "
-            "never `playwright install`",
+            "not a browser download of playwright's own",
             pytrace=False,
         )
     playwright = sync_playwright().start()
