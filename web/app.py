@@ -87,7 +87,7 @@ def _error_format(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_page(request):
-            return pages.render(request, "error.html", request.state._state.get("caller"),
+            return pages.render(request, "error.html", getattr(request.state, "caller", None),
                                 status=exc.status_code, message=str(exc.detail))
         return JSONResponse(
             {"error": {"code": ERROR_CODES.get(exc.status_code, "http_error"),

@@ -69,7 +69,7 @@ def _session(request: Request) -> Session:
 
 def identify(request: Request) -> Caller | None:
     """The caller behind this request, or None. Looked up once per request."""
-    if "caller" in request.state._state:
+    if hasattr(request.state, "caller"):
         return request.state.caller
     settings: Settings = request.app.state.settings
     caller: Caller | None = None
