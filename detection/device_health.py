@@ -1,4 +1,4 @@
-"""Device health: a sensor gone quiet for far longer than usual *for it*, and the hub going offline.
+"""Device health: a sensor gone quiet for far longer than usual *for it*, a low battery, the hub offline.
 
 Each device's usual silence is learned from its own history: the longest gap between its reports over
 the last 14 days (after at least 7). A sensor silent for more than 1.75 times that (and at least
@@ -56,6 +56,8 @@ DAYS_KEPT = 14
 MIN_DAYS = 7  # days of history before a device's silence is judged at all
 QUANTILE = 1.0  # the longest of the fortnight: a quiet Sunday is not a fault
 FACTOR = 1.75  # silence longer than this many usual silences: offline (within twice, with ticks)
+BATTERY_LOW = 15  # percent: a week or two left on most sensors; change it on the next visit
+BATTERY_REPLACED = 30  # back above this after a low reading: the battery was changed
 SELF_REPORTING = timedelta(hours=2)  # a device never silent longer than this reports by itself
 ACTIVE_ELSEWHERE = timedelta(minutes=30)
 
@@ -68,6 +70,7 @@ class _Device:
     last_active: datetime | None = None  # the latest report showing the person (not a reset)
     longest: dict[date, float] = field(default_factory=dict)  # day -> longest gap ended that day (s)
     flagged: str | None = None  # key of the silence already reported
+    battery_low_since: datetime | None = None
 
 
 class DeviceHealth(VersionedState):
@@ -110,11 +113,34 @@ class DeviceHealth(VersionedState):
             signals.append(ClearSignal(self.hub, AlertKind.DEVICE_OFFLINE, event.ts,
                                        f"The {self._name(event.device)} is reporting again "
                                        f"({local_time(event.ts, self.timezone)})."))
+        signals += self._battery(event, d)
         if d.last is None or event.ts > d.last:
             d.last = event.ts
         if event.device_type in PRESENCE_TYPES and event.active:
             d.last_active = max(filter(None, (d.last_active, event.ts)))
         return signals
+
+    def _battery(self, event: SensorEvent, d: _Device) -> list[Signal]:
+        """``battery_low`` once when a reading drops to ``BATTERY_LOW``; cleared when it is replaced."""
+        level = event.battery
+        if level is None:
+            return []
+        name = self._name(event.device)
+        if d.battery_low_since is None and level <= BATTERY_LOW:
+            d.battery_low_since = event.ts
+            return [AlertSignal(
+                hub=self.hub, kind=AlertKind.BATTERY_LOW, ts=event.ts,
+                key=f"{event.device}-battery@{event.ts.isoformat()}",
+                summary=f"The {name}'s battery is at {level}%: replace it at the next visit.",
+                evidence={"device": event.device, "room": d.room, "battery": level},
+            )]
+        if d.battery_low_since is not None and level >= BATTERY_REPLACED:
+            d.battery_low_since = None
+            if any(o.battery_low_since is not None for o in self.devices.values()):
+                return []  # one alert a household: it stays open while another battery is low
+            return [ClearSignal(self.hub, AlertKind.BATTERY_LOW, event.ts,
+                                f"The {name}'s battery was replaced ({level}%).")]
+        return []
 
     def hub_status(self, online: bool, at: datetime) -> list[Signal]:
         """The hub's Last Will (offline) or its return: ``hub_offline`` raised, then cleared."""

@@ -91,7 +91,7 @@ def household_events(
     devices = {d.id: d for d in spec.devices}
     return spec, [
         SensorEvent(spec.hub, r["device"], devices[r["device"]].type, devices[r["device"]].room,
-                    datetime.fromisoformat(r["ts"]), float(r["value"]))
+                    datetime.fromisoformat(r["ts"]), float(r["value"]), battery=r.get("battery"))
         for r in records
     ]
 

@@ -146,7 +146,8 @@ def _write_events(session: Session, events: list[DecodedEvent], result: BatchRes
         result.late += late
         result.stored.append(
             SensorEvent(hub=e.hub.hub, device=e.device.key, device_type=e.device.type,
-                        room=e.device.room, ts=e.ts, value=e.value, id=event_id, late=late)
+                        room=e.device.room, ts=e.ts, value=e.value, id=event_id, late=late,
+                        battery=e.battery)
         )
         u = result.devices.get(e.device.id)
         if u is None:

@@ -183,6 +183,7 @@ class SensorEvent:
     value: float  # 1.0 / 0.0 for binary types
     id: int | None = None  # storage id once committed
     late: bool = False
+    battery: int | None = None  # percent, when the device sent it with the event
 
     @property
     def active(self) -> bool:

@@ -185,3 +185,32 @@ def test_working_sensors_in_ordinary_homes_are_never_called_offline():
             raised += offline_alerts(engine.tick(tick))
             tick += timedelta(minutes=10)
     assert raised == [], [a.summary for a in raised]
+
+
+def test_a_low_battery_is_reported_once_and_cleared_when_every_low_one_is_replaced():
+    engine = DetectionEngine()
+    engine.add_household("h1", "UTC")
+
+    def reading(device, minutes, battery):
+        return SensorEvent("h1", device, DeviceType.MOTION, Room.HALLWAY, T0 + timedelta(minutes=minutes),
+                           1.0, battery=battery)
+
+    assert engine.process([reading("m-hall", 0, 40)]) == []
+    [low] = engine.process([reading("m-hall", 10, 14)])
+    assert low.kind is AlertKind.BATTERY_LOW and "battery is at 14%" in low.summary
+    assert engine.process([reading("m-hall", 20, 13), reading("m-hall", 30, 12)]) == []  # once
+    assert [s.kind for s in engine.process([reading("m-bath", 40, 9)])] == [AlertKind.BATTERY_LOW]
+    assert engine.process([reading("m-hall", 50, 100)]) == []  # m-bath is still low: stays open
+    [cleared] = engine.process([reading("m-bath", 60, 98)])
+    assert cleared.kind is AlertKind.BATTERY_LOW and "replaced" in cleared.summary
+
+
+def test_a_sensor_reporting_a_low_battery_over_mqtt_raises_battery_low(stack, start_service, publisher_for):
+    home = factories.household()
+    service = start_service(stack, [home], clock=ManualClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC)))
+    pub = publisher_for(stack)
+    ts = datetime(2026, 1, 5, 8, 59, tzinfo=UTC)
+    pub.publish(f"{stack.prefix}/{home.hub}/m-kitchen/event", factories.payload(ts, True, seq=1, battery=12))
+    pub.flush()
+    [low] = wait_for(lambda: alerts(service, "battery_low"))
+    assert low.severity == "info" and "battery is at 12%" in low.summary
