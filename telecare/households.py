@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -142,3 +143,13 @@ def upsert_household(session: Session, spec: HouseholdSpec) -> tuple[Household, 
 
 def get_household_by_hub(session: Session, hub: str) -> Household | None:
     return session.scalars(select(Household).where(Household.hub == hub)).one_or_none()
+
+
+def household_ids(session: Session, hubs: Iterable[str]) -> list[int]:
+    """The ids of the households with these hubs; ``LookupError`` naming any that do not exist."""
+    wanted = set(hubs)
+    found = dict(session.execute(select(Household.hub, Household.id).where(Household.hub.in_(wanted))).all())
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise LookupError(f"no such households: {', '.join(missing)}")
+    return list(found.values())

@@ -24,6 +24,7 @@ from telecare.accounts import (
     issue_api_token,
     set_households,
 )
+from telecare.households import household_ids
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,16 +72,6 @@ def run(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
-def _households(session, hubs: list[str]) -> list[int]:
-    from telecare.models import Household
-
-    found = dict(session.execute(select(Household.hub, Household.id).where(Household.hub.in_(hubs))).all())
-    missing = sorted(set(hubs) - set(found))
-    if missing:
-        raise LookupError(f"no such households: {', '.join(missing)}")
-    return list(found.values())
-
-
 def _user(session, username: str):
     from telecare.account_models import User
 
@@ -101,7 +92,7 @@ def _read_password(from_stdin: bool) -> str:
 
 def _add(session, args) -> int:
     user = create_user(session, args.username, _read_password(args.password_stdin), args.role,
-                       display_name=args.name, households=_households(session, args.household))
+                       display_name=args.name, households=household_ids(session, args.household))
     print(f"created {user.role} {user.username}")
     return 0
 
@@ -113,7 +104,7 @@ def _token(session, args) -> int:
 
 def _link(session, args) -> int:
     user = _user(session, args.username)
-    set_households(session, user, household_ids_of(session, user.id) | set(_households(session, args.hubs)))
+    set_households(session, user, household_ids_of(session, user.id) | set(household_ids(session, args.hubs)))
     print(f"{user.username} now sees {len(household_ids_of(session, user.id))} households")
     return 0
 

@@ -16,6 +16,7 @@ from telecare.accounts import (
     issue_api_token,
     set_households,
 )
+from telecare.households import household_ids
 from telecare.models import Household
 from web import schemas as sc
 from web.auth import Admin, CallerDep, ItemId, clock_now
@@ -24,19 +25,18 @@ from web.deps import TX, api_router
 router = api_router("accounts")
 
 
-def _hubs(session: Session, household_ids: frozenset[int] | None) -> list[str]:
+def _hubs(session: Session, ids: frozenset[int] | None) -> list[str]:
     query = select(Household.hub).order_by(Household.hub)
-    if household_ids is not None:
-        query = query.where(Household.id.in_(sorted(household_ids)))
+    if ids is not None:
+        query = query.where(Household.id.in_(sorted(ids)))
     return list(session.scalars(query))
 
 
 def _household_ids(session: Session, hubs: list[str]) -> list[int]:
-    found = dict(session.execute(select(Household.hub, Household.id).where(Household.hub.in_(hubs))).all())
-    missing = sorted(set(hubs) - set(found))
-    if missing:
-        raise HTTPException(422, f"no such households: {', '.join(missing)}")
-    return list(found.values())
+    try:
+        return household_ids(session, hubs)
+    except LookupError as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 def _user_out(session: Session, user: User) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from alerts.lifecycle import OPEN_STATUSES
 from alerts.summaries import day_summary
+from detection.device_health import BATTERY_LOW
 from telecare.models import Alert, Device, Event, Household, Silence
 from web import activity, daily_rollups
 from web.wording import HOUSEHOLD_STATES, ago, kind_label, room_label
@@ -146,7 +147,7 @@ def devices(session: Session, household: Household, now: datetime) -> list[dict[
         problems = []
         if d.active and d.online is False:
             problems.append("offline")
-        if d.battery is not None and d.battery <= 20:
+        if d.battery is not None and d.battery <= BATTERY_LOW:
             problems.append(f"battery {d.battery}%")
         if d.active and d.last_seen_at is None:
             problems.append("never reported")
