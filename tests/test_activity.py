@@ -7,7 +7,6 @@ Times are written as the household's local clock, as a family member would read 
 from __future__ import annotations
 
 import random
-import time as stopwatch
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
@@ -241,12 +240,9 @@ def test_daily_metrics_read_a_month_in_one_query(factory):
     with session_scope(factory) as s:
         hh = s.get(Household, hid)
         sa_event.listen(s.get_bind(), "before_cursor_execute", lambda *a: statements.append(a[2]))
-        t0 = stopwatch.perf_counter()
         days = daily_metrics(s, hh, end, days=28)
-        elapsed = stopwatch.perf_counter() - t0
     assert len(statements) == 1
     assert len(days) == 28 and all(m.activity == 300 and m.got_up == 7 * 60 for m in days)
-    assert elapsed < 0.5, f"{elapsed * 1000:.0f} ms"
 
 
 # --------------------------------------------------------------------------- stored days (the feed)
@@ -334,15 +330,12 @@ def test_stored_days_are_reused_and_past_days_are_not_read_again(factory):
     stored_feed(factory, hid, now, first)
     assert any(sql.lstrip().upper().startswith("INSERT") for sql, _ in first)
     statements: list = []
-    t0 = stopwatch.perf_counter()
     got = stored_feed(factory, hid, now, statements)
-    elapsed = stopwatch.perf_counter() - t0
     assert got == raw_feed(factory, hid, WINTER)
     assert not any(sql.lstrip().upper().startswith(("INSERT", "UPDATE")) for sql, _ in statements)
     # One raw read, of today's window only (from 15:00 yesterday): devices, stored days, check, today.
     assert len(statements) == 4
     assert _raw_reads(statements) == [local(LONDON, WINTER - timedelta(days=1), "15:00")]
-    assert elapsed < 0.5, f"{elapsed * 1000:.0f} ms"
 
 
 def test_a_late_event_for_a_past_day_changes_the_next_feed(factory):
