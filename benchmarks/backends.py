@@ -81,7 +81,7 @@ def start_background_load(host: str, port: int, protocol: int, prefix: str, home
 def probe_client(host: str, port: int, protocol: int) -> mqtt.Client:
     """The connection help presses are published on, once the background load is running."""
     prober = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-probe", protocol=protocol)
-    prober.username_pw_set("bench-probe")
+    prober.username_pw_set("telecare-simulator")  # plays every hub: the simulator's user
     prober.connect(host, port)
     prober.loop_start()
     threading.Event().wait(2.0)  # let the background load reach its rate

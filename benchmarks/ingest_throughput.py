@@ -58,7 +58,7 @@ def flood(host: str, port: int, protocol: int, prefix: str, homes: int, n: int, 
     """Publisher process: n motion events over the homes, QoS 1; ``rate`` per second, 0 = flat out."""
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"flood-{uuid.uuid4().hex[:6]}",
                          protocol=protocol)
-    client.username_pw_set("bench-flood")
+    client.username_pw_set("telecare-simulator")  # plays every hub: the simulator's user
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
     client.connect(host, port)

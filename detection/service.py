@@ -23,7 +23,7 @@ from detection.safety import SafetyConfig, Signal
 from telecare import metrics
 from telecare.clock import Clock
 from telecare.db import is_transient, session_scope
-from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
+from telecare.domain import AlertSignal, DeviceType, HouseholdStatus, Room, SensorEvent
 from telecare.logs import fields
 from telecare.models import DetectorState, Device, Event, Household, utcnow
 
@@ -47,6 +47,10 @@ class DetectionService:
         self.engine = DetectionEngine(SafetyConfig(inactivity_limit=inactivity_limit))
         self.listeners = list(listeners)
         self._household_ids: dict[str, int] = {}
+        # Homes still being commissioned: the installer's tests are not the resident's routine, so
+        # their events are passed over, and events from before a home went live are never learned.
+        self._commissioning: set[str] = set()
+        self._live_at: dict[str, datetime] = {}
         self._watermarks: dict[str, int] = {}
         self._dirty: set[str] = set()
         self._lock = threading.RLock()
@@ -60,6 +64,8 @@ class DetectionService:
             snapshots = {s.household_id: s for s in session.scalars(select(DetectorState))}
             for h in session.scalars(select(Household)):
                 self._register(h)
+                if h.hub in self._commissioning:
+                    continue
                 snap = snapshots.get(h.id)
                 if snap is not None and snap.version == STATE_VERSION:
                     self.engine.restore(h.hub, snap.state)
@@ -133,6 +139,8 @@ class DetectionService:
             signals: list[Signal] = []
             for change in hub_status:
                 self._ensure(change.hub)
+                if change.hub in self._commissioning and not self._went_live({change.hub}):
+                    continue
                 signals += self.engine.hub_status(change.hub, change.online, change.at)
                 self._dirty.add(change.hub)
             self._persist(signals)
@@ -147,6 +155,10 @@ class DetectionService:
                 hub = household.hub
                 if hub not in self._household_ids:
                     continue
+                if hub in self._commissioning:
+                    if household.status == HouseholdStatus.COMMISSIONING.value:
+                        continue
+                    self._register(household)
                 self.engine.set_away(hub, household.away_until is not None and household.away_until > now)
                 if household.status == "learning" and self.engine.monitoring(hub):
                     household.status = "monitoring"
@@ -165,6 +177,12 @@ class DetectionService:
     def _observe(self, events: list[SensorEvent]) -> int:
         for e in events:
             self._ensure(e.hub)
+        waiting = {e.hub for e in events} & self._commissioning
+        if waiting:
+            waiting -= self._went_live(waiting)
+        if waiting or self._live_at:
+            events = [e for e in events if e.hub not in waiting and not (
+                e.hub in self._live_at and e.ts < self._live_at[e.hub])]
         signals = self.engine.process(events)
         self._persist(signals)
         for e in events:
@@ -182,7 +200,25 @@ class DetectionService:
 
     def _register(self, household: Household) -> None:
         self._household_ids[household.hub] = household.id
+        if household.live_at is not None:
+            self._live_at[household.hub] = household.live_at
+        if household.status == HouseholdStatus.COMMISSIONING.value:
+            self._commissioning.add(household.hub)
+            return
+        self._commissioning.discard(household.hub)
         self.engine.add_household(household.hub, household.timezone)
+
+    def _went_live(self, hubs: set[str]) -> set[str]:
+        """Which of these commissioning homes an installer has taken live since (read each batch
+        only while a home is being commissioned, so going live takes effect at the next event)."""
+        with self.factory() as session:
+            rows = list(session.scalars(select(Household).where(Household.hub.in_(hubs))))
+        live = set()
+        for household in rows:
+            if household.status != HouseholdStatus.COMMISSIONING.value:
+                self._register(household)
+                live.add(household.hub)
+        return live
 
     def _store_signals(self, signals: list[Signal]) -> list[AlertChange]:
         """Write the signals' alerts in one transaction; while the database is unreachable, wait and

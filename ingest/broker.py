@@ -12,15 +12,59 @@ import asyncio
 import logging
 import socket
 import threading
+from dataclasses import dataclass, field
 
 from amqtt.broker import Broker
+from amqtt.contexts import Action
+from amqtt.plugins.base import BaseTopicPlugin
+from amqtt.session import Session
+
+from telecare import metrics
 
 log = logging.getLogger(__name__)
 
 
+TRUSTED_USERS = ("telecare-service", "telecare-simulator")
+BRIDGE_ROOT = "zigbee2mqtt"
+
+
+class HubTopicPlugin(BaseTopicPlugin):
+    """The rule of the production broker's ACL, kept by the service's own broker: a hub (its user
+    name is its hub id) publishes only under ``<prefix>/<hub>/...`` and ``zigbee2mqtt/<hub>/...``.
+
+    The service and the simulator (trusted users) may publish anywhere; reading is not restricted
+    (this broker listens on the machine's loopback only). A refused message is dropped by the broker,
+    logged without its content and counted (``telecare_mqtt_publish_refused_total``).
+    """
+
+    @dataclass
+    class Config:
+        prefix: str = "telecare"
+        trusted: list[str] = field(default_factory=lambda: list(TRUSTED_USERS))
+
+    async def topic_filtering(
+        self, *, session: Session | None = None, topic: str | None = None, action: Action | None = None
+    ) -> bool | None:
+        if action != Action.PUBLISH:
+            return True
+        user = session.username if session else None
+        if user in self.config.trusted:
+            return True
+        levels = (topic or "").split("/")
+        allowed = len(levels) >= 2 and levels[0] in (self.config.prefix, BRIDGE_ROOT) and levels[1] == user
+        if not allowed:
+            metrics.MQTT_PUBLISH_REFUSED.inc()
+            log.warning("publish refused: a hub may only publish under its own topics",
+                        extra={"fields": {"user": user, "root": levels[0]}})
+        return allowed
+
+
 class EmbeddedBroker:
-    def __init__(self, host: str = "127.0.0.1", port: int = 1884) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 1884, prefix: str = "telecare",
+                 trusted: tuple[str, ...] = TRUSTED_USERS) -> None:
         self.host = host
+        self.prefix = prefix
+        self.trusted = trusted
         self.port = port or free_port(host)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._broker: Broker | None = None
@@ -47,6 +91,7 @@ class EmbeddedBroker:
                 # With anonymous clients refused, amqtt keeps each client's session while it is
                 # away (a username is enough; this broker only listens on this machine).
                 "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": False},
+                "ingest.broker.HubTopicPlugin": {"prefix": self.prefix, "trusted": list(self.trusted)},
             },
         }
         try:

@@ -3,7 +3,9 @@
 Reasons are stable codes (stored, counted in metrics, shown in the API):
 ``oversized``, ``bad_topic``, ``unknown_hub``, ``unknown_device``, ``not_json``, ``not_object``,
 ``missing_ts``, ``bad_ts``, ``future_ts``, ``missing_value``, ``bad_value``, ``type_mismatch``,
-``bad_seq``, ``bad_battery``, ``bad_status``.
+``bad_seq``, ``bad_battery``, ``bad_status``; for pairing ``bad_announcement``, ``not_paired`` (a
+sensor that announced itself and is not named yet) and ``not_pairing`` (from the writer: pairing
+mode is off); for Zigbee2MQTT bridges ``bad_bridge_event`` and ``interview_failed``.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ingest import zigbee2mqtt
 from ingest.registry import KnownDevice, KnownHub
 from ingest.topics import ParsedTopic, TopicKind, parse_topic
+from telecare.domain import DeviceType
+from telecare.households import ID_PATTERN
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +65,27 @@ class DecodedStatus:
     rssi: int | None
 
 
-Decoded = DecodedEvent | DecodedStatus | Rejection
+@dataclass(frozen=True, slots=True)
+class DecodedAnnouncement:
+    """A sensor announcing itself on ``<prefix>/<hub>/pairing``."""
+
+    message: ReceivedMessage
+    hub: KnownHub
+    device: str
+    type: DeviceType
+    model: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedBridge:
+    """A Zigbee2MQTT message under the hub's base topic (the writer turns it into rows and events)."""
+
+    message: ReceivedMessage
+    hub: KnownHub
+    bridge: zigbee2mqtt.BridgeMessage
+
+
+Decoded = DecodedEvent | DecodedStatus | DecodedAnnouncement | DecodedBridge | Rejection
 
 
 class _Bad(Exception):
@@ -75,13 +100,23 @@ class MessageDecoder:
         lookup_hub: Any,  # Callable[[str, str | None], KnownHub | None]: hub id, device wanted
         max_payload_bytes: int,
         max_future_skew: timedelta,
+        bridge_of: Any = None,  # Callable[[str], tuple[KnownHub, str] | None]: see DeviceRegistry
+        max_inventory_bytes: int = 1_000_000,
+        refresh_hub: Any = None,  # Callable[[str], KnownHub | None]: re-read (rate-limited)
     ) -> None:
+        self.refresh_hub = refresh_hub
         self.prefix = prefix
         self.lookup_hub = lookup_hub
         self.max_payload_bytes = max_payload_bytes
         self.max_future_skew = max_future_skew
+        self.bridge_of = bridge_of
+        self.max_inventory_bytes = max_inventory_bytes
 
     def decode(self, msg: ReceivedMessage, now: datetime) -> Decoded:
+        if self.bridge_of is not None and not msg.topic.startswith(self.prefix + "/"):
+            found = self.bridge_of(msg.topic)
+            if found is not None:
+                return self._bridge(msg, *found)
         parsed = parse_topic(msg.topic, self.prefix)
         hub_id = parsed.hub if parsed else None
         try:
@@ -98,8 +133,13 @@ class MessageDecoder:
                 if device is None:
                     raise _Bad("unknown_device", f"device {parsed.device!r} is not paired with this hub")
             body = _json_object(msg.payload)
+            if parsed.kind is TopicKind.PAIRING:
+                return _announcement(msg, hub, body)
             if parsed.kind is TopicKind.EVENT:
                 assert device is not None
+                if not device.paired:
+                    raise _Bad("not_paired", f"device {parsed.device!r} announced itself and is not "
+                               "named by the installer yet")
                 return self._event(msg, hub, device, body, now)
             return _status(msg, hub, device, body)
         except _Bad as bad:
@@ -124,6 +164,42 @@ class MessageDecoder:
         stamp = int(ts.timestamp() * 1000)
         dedup = f"q{seq}@{stamp}" if seq is not None else f"t{stamp}:{value:g}"
         return DecodedEvent(msg, hub, device, ts, value, seq, battery, dedup)
+
+
+    def _bridge(self, msg: ReceivedMessage, hub: KnownHub, rest: str) -> Decoded:
+        limit = self.max_inventory_bytes if rest == "bridge/devices" else self.max_payload_bytes
+        try:
+            if len(msg.payload) > limit:
+                raise _Bad("oversized", f"{len(msg.payload)} bytes, limit {limit}")
+            try:
+                understood = zigbee2mqtt.read(hub, rest, msg.payload)
+            except zigbee2mqtt.BadBridgeMessage as bad:
+                if bad.reason == "unknown_device" and self.refresh_hub is not None:
+                    fresh = self.refresh_hub(hub.hub)  # a device renamed or joined in another worker
+                    if fresh is not None and fresh.named(rest.removesuffix("/availability")):
+                        return self._bridge(msg, fresh, rest)
+                raise _Bad(bad.reason, bad.detail) from None
+            if understood.kind == "state" and understood.device and not understood.device.paired:
+                fresh = self.lookup_hub(hub.hub, understood.device.key)  # named a moment ago?
+                if fresh is not None and fresh is not hub:
+                    understood = zigbee2mqtt.read(fresh, rest, msg.payload)
+                    hub = fresh
+            return DecodedBridge(msg, hub, understood)
+        except _Bad as bad:
+            return Rejection(msg, bad.reason, bad.detail, hub.hub)
+
+
+def _announcement(msg: ReceivedMessage, hub: KnownHub, body: dict) -> DecodedAnnouncement:
+    device, dtype, model = body.get("device"), body.get("type"), body.get("model", "")
+    if not isinstance(device, str) or not ID_PATTERN.match(device):
+        raise _Bad("bad_announcement", "'device' must be an id of letters, digits and '_.:-'")
+    try:
+        dtype = DeviceType(dtype)
+    except ValueError:
+        raise _Bad("bad_announcement", f"'type' must be one of {', '.join(DeviceType)}") from None
+    if not isinstance(model, str) or len(model) > 100:
+        raise _Bad("bad_announcement", "'model' must be a string of at most 100 characters")
+    return DecodedAnnouncement(msg, hub, device, dtype, model)
 
 
 def _json_object(payload: bytes) -> dict:
@@ -181,6 +257,8 @@ def _status(
 
 __all__ = [
     "Decoded",
+    "DecodedAnnouncement",
+    "DecodedBridge",
     "DecodedEvent",
     "DecodedStatus",
     "MessageDecoder",

@@ -20,14 +20,16 @@ import paho.mqtt.client as mqtt
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest.bridges import BridgeCoordinator
 from ingest.decode import Decoded, MessageDecoder, ReceivedMessage, Rejection
 from ingest.mqtt_client import build_client, connect_persistent
 from ingest.registry import DeviceRegistry, KnownHub
 from ingest.topics import parse_topic, subscription
 from ingest.writer import BatchResult, write_batch
+from ingest.zigbee2mqtt import StateMapping
 from telecare import metrics
-from telecare.clock import Clock
 from telecare.broker_address import BrokerAddress
+from telecare.clock import Clock
 from telecare.config import Settings
 from telecare.db import is_transient, session_scope
 from telecare.domain import DeviceType
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 OnCommitted = Callable[[BatchResult], None]
 # Devices whose messages are committed (and reach detection) without waiting for a batch to fill.
+NEW_DEVICE_RETRY_S = 0.5
 URGENT_TYPES = frozenset({DeviceType.BUTTON, DeviceType.FALL, DeviceType.SMOKE, DeviceType.WATER_LEAK})
 _SENTINEL = object()
 
@@ -64,6 +67,12 @@ class Ingester:
             self._lookup_hub,
             settings.max_payload_bytes,
             timedelta(seconds=settings.max_future_skew_s),
+            bridge_of=self.registry.bridge_of,
+            max_inventory_bytes=settings.zigbee2mqtt_max_inventory_bytes,
+            refresh_hub=self._refresh_hub,
+        )
+        self.mapping = StateMapping(
+            frozenset(settings.zigbee2mqtt_help_actions), settings.zigbee2mqtt_power_on_w
         )
         self._queue: queue.Queue = queue.Queue()
         self._stop = threading.Event()
@@ -71,6 +80,7 @@ class Ingester:
         self.messages_handled = 0  # committed (stored, dropped as duplicate, or rejected) and acked
         self._writer: threading.Thread | None = None
         self.client: mqtt.Client | None = None
+        self.bridges = BridgeCoordinator(session_factory, self.registry, lambda: self.client)
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -103,23 +113,25 @@ class Ingester:
         return self.connected.wait(timeout)
 
     # ------------------------------------------------------------------ paho callbacks
-    def _on_connect(self, client, _userdata, flags, reason_code, _props) -> None:  # noqa: ANN001
+    def _on_connect(self, client, _userdata, flags, reason_code, _props) -> None:
         if reason_code.is_failure:
             log.error("MQTT connect refused", extra=fields(reason=str(reason_code)))
             return
         client.subscribe(subscription(self.settings.mqtt_topic_prefix), qos=1)
+        for base in self.registry.bridge_topics():
+            client.subscribe(f"{base}/#", qos=1)
         self.connected.set()
         log.info(
             "MQTT connected",
             extra=fields(session_present=getattr(flags, "session_present", None)),
         )
 
-    def _on_disconnect(self, _client, _userdata, _flags, reason_code, _props) -> None:  # noqa: ANN001
+    def _on_disconnect(self, _client, _userdata, _flags, reason_code, _props) -> None:
         self.connected.clear()
         if not self._stop.is_set():
             log.warning("MQTT disconnected, reconnecting", extra=fields(reason=str(reason_code)))
 
-    def _on_message(self, _client, _userdata, msg: mqtt.MQTTMessage) -> None:  # noqa: ANN001
+    def _on_message(self, _client, _userdata, msg: mqtt.MQTTMessage) -> None:
         metrics.MESSAGES_RECEIVED.inc()
         self._queue.put(
             (
@@ -131,8 +143,21 @@ class Ingester:
         )
 
     # ------------------------------------------------------------------ writer thread
+    def _refresh_hub(self, hub: str) -> KnownHub | None:
+        if not self.registry.should_look_up(hub):
+            return self.registry.get(hub)
+        with self.factory() as session:
+            return self.registry.refresh_hub(session, hub)
+
     def _lookup_hub(self, hub: str, device: str | None) -> KnownHub | None:
         known = self.registry.get(hub)
+        listed = known.devices.get(device) if known is not None and device is not None else None
+        if listed is not None and not listed.paired and self.registry.should_look_up(
+            f"{hub}/{device}", NEW_DEVICE_RETRY_S
+        ):
+            # Named by the installer in another worker a moment ago? Its live test must not wait.
+            with self.factory() as session:
+                return self.registry.refresh_hub(session, hub)
         if (known is None or (device is not None and device not in known.devices)) and (
             self.registry.should_look_up(hub)
         ):
@@ -168,10 +193,14 @@ class Ingester:
 
     def _is_urgent(self, msg: ReceivedMessage) -> bool:
         parsed = parse_topic(msg.topic, self.settings.mqtt_topic_prefix)
-        if parsed is None or parsed.device is None:
+        if parsed is None:
+            found = self.registry.bridge_of(msg.topic)
+            device = found[0].named(found[1]) if found else None
+        elif parsed.device is None:
             return False
-        hub = self.registry.get(parsed.hub)
-        device = hub.devices.get(parsed.device) if hub else None
+        else:
+            hub = self.registry.get(parsed.hub)
+            device = hub.devices.get(parsed.device) if hub else None
         return device is not None and device.type in URGENT_TYPES
 
     def _write_loop(self) -> None:
@@ -190,7 +219,7 @@ class Ingester:
             try:
                 self._handle(batch)
                 return
-            except Exception:  # noqa: BLE001 - logged; the batch stays un-acked until it is stored
+            except Exception:
                 metrics.STORAGE_RETRIES.inc()
                 log.exception("ingest batch failed, retrying", extra=fields(delay_s=delay))
                 if self._stop.wait(delay):
@@ -204,6 +233,10 @@ class Ingester:
         if result is None:
             return  # stopping while storage is down: leave the messages un-acked for redelivery
         result.apply_to_registry()
+        if result.hubs_changed:
+            with self.factory() as session:
+                for hub in result.hubs_changed:
+                    self.registry.refresh_hub(session, hub)
         if self.client is not None:
             for msg, _ in batch:
                 if msg.qos > 0:
@@ -223,7 +256,7 @@ class Ingester:
         if self.on_committed is not None:
             try:
                 self.on_committed(result)
-            except Exception:  # noqa: BLE001 - the events are stored; detection recovers at start
+            except Exception:
                 metrics.DETECTION_ERRORS.inc()
                 log.exception("detection failed on a committed batch")
 
@@ -232,7 +265,7 @@ class Ingester:
         while True:
             try:
                 with session_scope(self.factory) as session:
-                    return write_batch(session, decoded)
+                    return write_batch(session, decoded, self.mapping)
             except DBAPIError as exc:
                 if not is_transient(exc):
                     return self._commit_one_by_one(decoded)
@@ -241,7 +274,7 @@ class Ingester:
                 if self._stop.wait(delay):
                     return None
                 delay = min(delay * 2, 30.0)
-            except Exception:  # noqa: BLE001 - isolate the message that breaks the batch
+            except Exception:
                 log.exception("batch failed, writing messages one by one")
                 return self._commit_one_by_one(decoded)
 
@@ -250,7 +283,7 @@ class Ingester:
         for item in decoded:
             try:
                 with session_scope(self.factory) as session:
-                    part = write_batch(session, [item])
+                    part = write_batch(session, [item], self.mapping)
             except Exception as exc:  # noqa: BLE001
                 bad = Rejection(item.message, "storage_error", exc.__class__.__name__)
                 with session_scope(self.factory) as session:

@@ -10,6 +10,7 @@ class TopicKind(enum.Enum):
     EVENT = "event"
     DEVICE_STATUS = "device_status"
     HUB_STATUS = "hub_status"
+    PAIRING = "pairing"  # a new sensor announcing itself: accepted only in pairing mode
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,8 @@ def parse_topic(topic: str, prefix: str) -> ParsedTopic | None:
     ParsedTopic(kind=<TopicKind.EVENT: 'event'>, hub='h-001', device='m-kitchen')
     >>> parse_topic("telecare/h-001/status", "telecare").kind
     <TopicKind.HUB_STATUS: 'hub_status'>
+    >>> parse_topic("telecare/h-001/pairing", "telecare").kind
+    <TopicKind.PAIRING: 'pairing'>
     >>> parse_topic("telecare/h-001/m-kitchen/other", "telecare") is None
     True
     """
@@ -35,6 +38,8 @@ def parse_topic(topic: str, prefix: str) -> ParsedTopic | None:
     hub = parts[1]
     if len(parts) == 3 and parts[2] == "status":
         return ParsedTopic(TopicKind.HUB_STATUS, hub)
+    if len(parts) == 3 and parts[2] == "pairing":
+        return ParsedTopic(TopicKind.PAIRING, hub)
     if len(parts) == 4 and parts[2]:
         if parts[3] == "event":
             return ParsedTopic(TopicKind.EVENT, hub, parts[2])

@@ -16,8 +16,17 @@ from sqlalchemy import text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from ingest.decode import Decoded, DecodedEvent, DecodedStatus, Rejection
+from ingest.bridge_writer import write_bridge_items
+from ingest.decode import (
+    Decoded,
+    DecodedAnnouncement,
+    DecodedBridge,
+    DecodedEvent,
+    DecodedStatus,
+    Rejection,
+)
 from ingest.registry import KnownDevice
+from ingest.zigbee2mqtt import StateMapping
 from telecare.domain import SensorEvent
 from telecare.models import Device, Event, Household, RejectedMessage
 
@@ -67,9 +76,13 @@ class BatchResult:
     hub_status: list[HubStatusChange] = field(default_factory=list)
     devices: dict[int, DeviceUpdate] = field(default_factory=dict)
     device_rows_written: set[int] = field(default_factory=set)
+    hubs_changed: set[str] = field(default_factory=set)  # device lists changed: re-read them
+    bridge_states: dict[int, tuple[KnownDevice, dict]] = field(default_factory=dict)
 
     def apply_to_registry(self) -> None:
         """After the commit: what was stored becomes what the next batch compares against."""
+        for known, state in self.bridge_states.values():
+            known.bridge_state = state
         for u in self.devices.values():
             known = u.known
             if u.event_at is not None and (known.last_event_at is None or u.event_at > known.last_event_at):
@@ -87,19 +100,36 @@ class BatchResult:
         self.hub_status += other.hub_status
         self.devices.update(other.devices)
         self.device_rows_written |= other.device_rows_written
+        self.hubs_changed |= other.hubs_changed
+        self.bridge_states.update(other.bridge_states)
 
 
-def write_batch(session: Session, batch: Sequence[Decoded]) -> BatchResult:
+NO_BRIDGE_MAPPING = StateMapping(frozenset({"single", "double", "hold", "emergency"}), 5.0)
+
+
+def write_batch(
+    session: Session, batch: Sequence[Decoded], mapping: StateMapping = NO_BRIDGE_MAPPING
+) -> BatchResult:
     result = BatchResult()
     events: list[DecodedEvent] = []
     statuses: list[DecodedStatus] = []
+    devices_said: list[DecodedAnnouncement | DecodedBridge] = []
     for item in batch:
         if isinstance(item, DecodedEvent):
             events.append(item)
         elif isinstance(item, DecodedStatus):
             statuses.append(item)
+        elif isinstance(item, DecodedAnnouncement | DecodedBridge):
+            devices_said.append(item)
         else:
             result.rejected.append(item)
+    if devices_said:
+        said = write_bridge_items(session, devices_said, mapping)
+        events += said.events
+        statuses += said.statuses
+        result.rejected += said.rejected
+        result.hubs_changed = said.hubs_changed
+        result.bridge_states = said.states
     if events:
         _write_events(session, events, result)
         _write_device_rows(session, result)
@@ -110,7 +140,7 @@ def write_batch(session: Session, batch: Sequence[Decoded]) -> BatchResult:
     return result
 
 
-def sqlite_or_pg_insert(session: Session, model: type):  # noqa: ANN201 - an Insert of either dialect
+def sqlite_or_pg_insert(session: Session, model: type):
     from sqlalchemy.dialects import postgresql
 
     is_pg = session.get_bind().dialect.name == "postgresql"

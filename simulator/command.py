@@ -7,14 +7,24 @@ simulator`` runs it on its own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
+import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from simulator.eventsfile import write_events, write_raw_messages, write_truth
-from simulator.faults import DuplicateChooser, RawMessage, duplicates_truth, malformed_messages
+from simulator.faults import (
+    DuplicateChooser,
+    RawMessage,
+    duplicates_truth,
+    malformed_messages,
+)
 from simulator.fleet import publish_homes
+from simulator.pairing import DEVICE_ID, STANDARD_KIT, KitSensor, PairingHub
 from simulator.personas import PERSONAS
 from simulator.progress import Progress
 from simulator.publisher import (
@@ -24,11 +34,18 @@ from simulator.publisher import (
     PublishError,
 )
 from simulator.scenarios import SCENARIOS, parse_scenario
-from simulator.simulation import DEFAULT_START, DEFAULT_TIMEZONE, SimulatedHome, build_homes
+from simulator.simulation import (
+    DEFAULT_START,
+    DEFAULT_TIMEZONE,
+    SimulatedHome,
+    build_homes,
+)
 
 DESCRIPTION = (
     "Simulate homes with residents living their days, and publish or save their sensor events."
 )
+PAIR_ANNOUNCE_EVERY_S = 5.0
+PAIR_FIRE_EVERY_S = 3.0
 EPILOG = f"""\
 scenarios (--scenario, repeatable): [HOME/]KIND@DAY[THH:MM][:ARG]
   KIND  one of {", ".join(SCENARIOS)}
@@ -44,6 +61,16 @@ files (--out-dir DIR), per home: <hub>.household.json, <hub>.events.jsonl (sorte
 --duplicates repeats lines), <hub>.truth.jsonl (ground truth), and <hub>.malformed.jsonl with
 --malformed. --start defaults to {DEFAULT_START.isoformat()} so that the same options give the same
 bytes.
+
+pairing (--pair, with --mqtt-url): one hub (--hub; default the first home's, e.g. sim-001) in
+pairing mode, as an installer sees it. Every {PAIR_ANNOUNCE_EVERY_S:g} s it announces each sensor of the standard kit on
+<prefix>/<hub>/pairing (QoS 1, not retained) as {{"device": ID, "type": TYPE, "model": TEXT}}:
+the service accepts announcements only in pairing mode. Every {PAIR_FIRE_EVERY_S:g} s it fires the next sensor in
+turn on <prefix>/<hub>/<device>/event with the normal payload (binary sensors: true, then false).
+It prints a line per announcement round and per event, and runs until Ctrl-C, SIGTERM or
+--pair-for SECONDS. Other simulation and file options are not used.
+  kit   {", ".join(s.device for s in STANDARD_KIT)}
+  e.g.  --pair --mqtt-url mqtt://127.0.0.1:1883 --hub h-0042 --pair-for 600
 """
 
 
@@ -130,9 +157,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="also send N malformed messages per home",
     )
+    add(
+        "--pair",
+        action="store_true",
+        help="run one hub in pairing mode: announce the standard kit, fire each sensor in turn "
+        "(needs --mqtt-url; see below)",
+    )
+    add(
+        "--hub",
+        metavar="HUB",
+        help="with --pair: the hub id (default: the first home's, PREFIX001 with --hub-prefix)",
+    )
+    add(
+        "--pair-for",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="with --pair: stop after this long (default: until Ctrl-C or SIGTERM)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.pair:
+        return _pair(args)
     try:
         homes = build_homes(
             args.homes,
@@ -200,6 +246,102 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pair(args: argparse.Namespace) -> int:
+    """``--pair``: one hub announcing the standard kit and firing its sensors until stopped."""
+    hub = args.hub or f"{args.hub_prefix}001"
+    problem = None
+    if not args.mqtt_url:
+        problem = "--pair needs --mqtt-url"
+    elif args.out or args.out_dir or args.households_dir:
+        problem = "--pair only publishes: drop --out, --out-dir and --households-dir"
+    elif not DEVICE_ID.fullmatch(hub):
+        problem = f"hub id {hub!r}: letters, digits and '_.:-', at most 64"
+    if problem is None:
+        try:
+            target = BrokerAddress.parse(args.mqtt_url)
+        except ValueError as exc:
+            problem = str(exc)
+    if problem is not None:
+        print(f"telecare simulate: {problem}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    try:
+        paired = PairingHub.connect(
+            hub,
+            host=target.host,
+            port=target.port,
+            username=target.username,
+            password=target.password,
+            tls=target.tls,
+            protocol=PROTOCOLS[args.protocol],
+            topic_prefix=args.topic_prefix,
+        )
+    except PublishError as exc:
+        print(f"telecare simulate: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # before the signal handlers below take over Ctrl-C
+        print("\ntelecare simulate: interrupted", file=sys.stderr)
+        return 130
+
+    def announced(round_number: int, sensors: tuple[KitSensor, ...]) -> None:
+        print(
+            f"{hub}: round {round_number}: announced {len(sensors)} sensors on "
+            f"{paired.pairing_topic}: {' '.join(s.device for s in sensors)}",
+            flush=True,
+        )
+
+    def fired(records: list[dict]) -> None:
+        for r in records:
+            print(
+                f"{hub}: {r['device']} ({r['type']}) value={json.dumps(r['value'])} "
+                f"seq={r['seq']} ts={r['ts']}",
+                flush=True,
+            )
+
+    timer = threading.Timer(args.pair_for, stop.set) if args.pair_for else None
+    restore = _stop_on_signals(stop)
+    try:
+        print(f"{hub}: pairing mode on {target.host}:{target.port}; Ctrl-C to stop", flush=True)
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        counts = paired.run(
+            stop,
+            PAIR_ANNOUNCE_EVERY_S,
+            PAIR_FIRE_EVERY_S,
+            on_announce=announced,
+            on_fire=fired,
+        )
+        paired.close()
+    except PublishError as exc:
+        with contextlib.suppress(PublishError):  # disconnect without waiting long for PUBACKs
+            paired.close(timeout=1.0)
+        print(f"telecare simulate: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if timer is not None:
+            timer.cancel()
+        restore()
+    print(f"{hub}: stopped: {counts.rounds} announcement rounds, {counts.events} events")
+    return 0
+
+
+def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    """Make SIGINT and SIGTERM set ``stop``; return what puts the previous handlers back."""
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, lambda *_: stop.set())
+        except ValueError:  # not the main thread: the caller stops us with its own event
+            break
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
 def _write_events_file(home: SimulatedHome, args: argparse.Namespace, path: Path) -> tuple[int, int]:
     path.parent.mkdir(parents=True, exist_ok=True)
     repeat = DuplicateChooser(args.duplicates, args.seed, home.hub)
@@ -242,6 +384,13 @@ def _non_negative(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError("must be more than 0")
     return value
 
 

@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     ingest_batch_size: int = Field(default=500, ge=1, le=5000)
     ingest_flush_ms: int = Field(default=50, ge=1)
 
+    # Zigbee2MQTT bridges (homes whose hub runs Zigbee2MQTT; each home has its own base topic).
+    zigbee2mqtt_help_actions: list[str] = Field(
+        default=["single", "double", "hold", "emergency"],
+        description="button actions that raise help_request (JSON list in the environment)",
+    )
+    zigbee2mqtt_power_on_w: float = Field(default=5.0, gt=0, description="an appliance is in use above this")
+    zigbee2mqtt_max_inventory_bytes: int = Field(default=1_000_000, ge=4096)
+    bridge_poll_s: float = Field(default=2.0, gt=0, description="how often pairing mode reaches bridges")
+
     # --- detection
     inactivity_limit_min: int = Field(default=360, ge=5)
     tick_s: float = Field(default=15.0, gt=0)

@@ -9,6 +9,10 @@ EVENTS_LATE = Counter("telecare_events_late_total", "Events older than the devic
 MESSAGES_REJECTED = Counter(
     "telecare_messages_rejected_total", "Messages rejected, by reason", ["reason"]
 )
+MQTT_PUBLISH_REFUSED = Counter(
+    "telecare_mqtt_publish_refused_total",
+    "Publishes the embedded broker refused (a hub writing outside its own topics)",
+)
 INGEST_LAG = Histogram(
     "telecare_ingest_lag_seconds",
     "Time from receiving a message to committing it",

@@ -75,6 +75,19 @@ class Household(Base):
     away_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     away_note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Added by migration 0005 (installers). ``status`` is "commissioning" from creation by an installer
+    # until the home goes live; sensors announce themselves only while ``pairing_until`` is ahead.
+    bridge: Mapped[str] = mapped_column(String(20), default="telecare")  # telecare | zigbee2mqtt
+    bridge_topic: Mapped[str] = mapped_column(String(120), default="")  # Zigbee2MQTT base topic
+    pairing_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # What the Zigbee2MQTT bridge was asked for and what it answered (permit_join).
+    permit_join_requested: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    permit_join_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    bridge_error: Mapped[str] = mapped_column(String(300), default="")
+    live_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Bumped whenever the home's device list changes (pairing, naming, unpairing): every ingest
+    # worker re-reads the homes whose list changed, so an unpaired sensor stops counting everywhere.
+    devices_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
 
 
 class Device(Base):
@@ -94,6 +107,17 @@ class Device(Base):
     online: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     rssi: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Added by migration 0005 (installers). ``pairing``: "new" (announced, not yet named: its events
+    # are refused), "paired" (active), "unpaired" (out of detection, history kept).
+    pairing: Mapped[str] = mapped_column(String(12), default="paired")
+    model: Mapped[str] = mapped_column(String(100), default="")
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    test_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Zigbee2MQTT: the friendly name (may contain "/"), the last state seen (so only changes become
+    # events, across restarts), and the link quality (0-255).
+    bridge_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    bridge_state: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    link_quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Event(Base):

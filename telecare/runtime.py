@@ -63,7 +63,7 @@ class TelecareService:
         self.factory = make_session_factory(self.engine)
 
         if s.uses_embedded_broker:
-            self.embedded = EmbeddedBroker(s.embedded_mqtt_host, s.embedded_mqtt_port)
+            self.embedded = EmbeddedBroker(s.embedded_mqtt_host, s.embedded_mqtt_port, s.mqtt_topic_prefix)
             self.embedded.start()
             broker = BrokerAddress(self.embedded.host, self.embedded.port, "telecare-service", None, False)
         else:
@@ -100,6 +100,9 @@ class TelecareService:
         self.scheduler.add_job(
             self.summary_tick, "interval", seconds=60, id="daily_summary", **common
         )
+        self.scheduler.add_job(
+            self.bridge_tick, "interval", seconds=s.bridge_poll_s, id="bridges", **common
+        )
         self.scheduler.start()
         self.delivery.start()
 
@@ -124,6 +127,10 @@ class TelecareService:
         if fired:
             self.delivery.wake()
         return fired
+
+    def bridge_tick(self) -> None:
+        """Pairing mode set by an installer reaches the home's Zigbee2MQTT bridge."""
+        self.ingester.bridges.poll(self.clock.now())
 
     def summary_tick(self) -> int:
         queued = summaries.enqueue_due(self.factory, self.clock.now(), self.settings.daily_summary_at)

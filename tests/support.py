@@ -52,7 +52,8 @@ class Publisher:
                  username: str | None = None, password: str | None = None) -> None:
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
                                   protocol=protocol)
-        self.client.username_pw_set(username or client_id, password)
+        # The simulator's user may publish for any hub (a hub's own user only under its own topics).
+        self.client.username_pw_set(username or "telecare-simulator", password)
         self.client.max_inflight_messages_set(500)
         self.client.max_queued_messages_set(0)
         self.client.connect(host, port)

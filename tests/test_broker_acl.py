@@ -354,6 +354,7 @@ def test_a_hub_publishes_only_under_its_own_topics(connect):
         (SIMULATOR_USER, "elsewhere/event", False),
         (SERVICE_USER, "telecare/hub-a/pairing", True),
         (SERVICE_USER, "zigbee2mqtt/hub-a/front-door/set", False),
+        (SERVICE_USER, "zigbee2mqtt/hub-a/bridge/request/permit_join", True),
     ],
 )
 def test_acl_decides_who_writes_where(connect, user, topic, allowed):

@@ -120,7 +120,7 @@ def test_a_hub_whose_connection_drops_raises_hub_offline_and_no_inactivity(stack
     # The hub's own connection, with its Last Will, then a dropped socket (no clean DISCONNECT).
     client_id = f"hub-{uuid.uuid4().hex[:6]}"
     hub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=stack.protocol)
-    hub.username_pw_set(client_id)
+    hub.username_pw_set(home.hub)  # a hub logs in as itself: it may write only under its own topics
     hub.will_set(f"{stack.prefix}/{home.hub}/status", '{"online": false}', qos=1, retain=True)
     hub.connect(stack.mqtt_host, stack.mqtt_port)
     hub.loop_start()

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from alerts.lifecycle import OPEN_STATUSES
 from alerts.summaries import day_summary
-from detection.device_health import BATTERY_LOW
 from telecare.models import Alert, Device, Event, Household, Silence
-from web import activity, daily_rollups
+from web import activity, daily_rollups, device_health
 from web.wording import HOUSEHOLD_STATES, ago, kind_label, room_label
 
 QUIET_WORTH_A_CHECK = timedelta(hours=4)  # daytime silence after which the feed suggests a call
@@ -55,7 +54,9 @@ def state(session: Session, household: Household, now: datetime) -> HouseholdSta
                               f"Alerts paused until {silence.ends_at:%d %b %H:%M} UTC: {silence.reason}",
                               None)
     if household.status == "learning":
-        first = session.scalar(select(func.min(Event.event_time)).where(Event.household_id == household.id))
+        # Learning starts when the installer took the home live (their tests are not the routine).
+        first = household.live_at or session.scalar(
+            select(func.min(Event.event_time)).where(Event.household_id == household.id))
         days = (now - first).total_seconds() / 86400 if first else 0.0
         progress = max(0.0, min(1.0, days / max(1, household.learning_days)))
         return HouseholdState("learning", HOUSEHOLD_STATES["learning"],
@@ -142,21 +143,7 @@ def devices(session: Session, household: Household, now: datetime) -> list[dict[
     """Devices and their health, for responders and installers (not shown to families)."""
     rows = session.scalars(select(Device).where(Device.household_id == household.id)
                            .order_by(Device.room, Device.key)).all()
-    out = []
-    for d in rows:
-        problems = []
-        if d.active and d.online is False:
-            problems.append("offline")
-        if d.battery is not None and d.battery <= BATTERY_LOW:
-            problems.append(f"battery {d.battery}%")
-        if d.active and d.last_seen_at is None:
-            problems.append("never reported")
-        out.append({"key": d.key, "label": d.label or d.key, "type": d.type, "room": room_label(d.room),
-                    "active": d.active, "battery": d.battery, "online": d.online, "rssi": d.rssi,
-                    "last_seen_at": d.last_seen_at,
-                    "last_seen": ago(d.last_seen_at, now) if d.last_seen_at else "never",
-                    "health": "ok" if not problems else ", ".join(problems)})
-    return out
+    return [device_health.device_row(d, now) for d in rows]
 
 
 def recent_alerts(session: Session, household_id: int, limit: int = 20) -> list[Alert]:
