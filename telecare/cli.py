@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from detection import evaluate, replay
     from simulator import command as simulate
-    from telecare import demo, user_command
+    from telecare import demo, install_command, user_command
 
     # Commands that live with their package: each module has add_arguments(parser) and run(args).
     for name, module, summary in (
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         ("evaluate", evaluate, "score detection against injected anomalies (simulated and real homes)"),
         ("demo", demo, "run everything on embedded defaults with simulated homes and injected alerts"),
         ("user", user_command, "manage users: the first admin, responders, family, installers, tokens"),
+        ("install", install_command, "commission a home: pair, name and test its sensors, take it live"),
     ):
         command = sub.add_parser(
             name, help=summary, description=module.__doc__,

@@ -71,6 +71,16 @@ ROUTES: dict[tuple[str, str], tuple[frozenset[str], Any, str]] = {
     ("PATCH", "/api/users/{user_id}"): (ADMIN, {"active": True}, API),
     ("GET", "/api/audit"): (ADMIN, None, API),
     ("GET", "/metrics"): (ADMIN, None, API),
+    ("POST", "/api/households"): (OPS, "new-home", API),
+    ("GET", "/api/households/{hub}/commissioning"): (OPS, None, API),
+    ("POST", "/api/households/{hub}/pairing"): (OPS, {"minutes": 5}, API),
+    ("DELETE", "/api/households/{hub}/pairing"): (OPS, None, API),
+    ("PUT", "/api/households/{hub}/devices/{device}"): (
+        OPS, {"type": "motion", "room": "kitchen", "label": "Kitchen"}, API),
+    ("POST", "/api/households/{hub}/devices/{device}/test"): (OPS, None, API),
+    ("DELETE", "/api/households/{hub}/devices/{device}"): (OPS, None, API),
+    ("POST", "/api/households/{hub}/go-live"): (OPS, None, API),
+    ("GET", "/api/device-health"): (OPS, None, API),
     ("GET", "/openapi.json"): (EVERYONE, None, API),
     ("GET", "/"): (EVERYONE, None, PAGE),
     ("GET", "/console"): (RESPONDERS, None, PAGE),
@@ -85,6 +95,15 @@ ROUTES: dict[tuple[str, str], tuple[frozenset[str], Any, str]] = {
     ("GET", "/feed/{hub}"): (CARE, None, PAGE),
     ("POST", "/feed/{hub}/away"): (CARE, {"until": "2026-03-12", "note": "with us"}, PAGE),
     ("POST", "/feed/{hub}/home"): (CARE, {}, PAGE),
+    ("GET", "/install"): (OPS, None, PAGE),
+    ("POST", "/install"): (OPS, "new-home", PAGE),
+    ("GET", "/install/{hub}"): (OPS, None, PAGE),
+    ("POST", "/install/{hub}/pairing"): (OPS, {"action": "start"}, PAGE),
+    ("POST", "/install/{hub}/devices/{device}"): (
+        OPS, {"type": "motion", "room": "kitchen", "label": "Kitchen"}, PAGE),
+    ("POST", "/install/{hub}/devices/{device}/test"): (OPS, {}, PAGE),
+    ("POST", "/install/{hub}/devices/{device}/unpair"): (OPS, {}, PAGE),
+    ("POST", "/install/{hub}/go-live"): (OPS, {}, PAGE),
     ("POST", "/logout"): (EVERYONE, {}, PAGE),
 }
 PUBLIC = {("GET", "/health"), ("GET", "/login"), ("POST", "/login"),
@@ -130,6 +149,7 @@ def fill(world: WebWorld, path: str, home: str, username: str) -> str:
     other = "bob.family" if home == "home_b" else username
     values: dict[str, Callable[[], Any]] = {
         "{hub}": lambda: home.replace("_", "-"),
+        "{device}": lambda: "m-kitchen",
         "{alert_id}": lambda: world.ids["alert_" + home[-1]],
         "{contact_id}": lambda: _fresh_contact(world, home),
         "{token_id}": lambda: _fresh_token(world, other),  # B: somebody else's token
@@ -147,6 +167,10 @@ def call(client: TestClient, method: str, path: str, body: Any, kind: str, csrf:
 
         body = {"username": f"u{uuid.uuid4().hex[:8]}", "password": "a-long-password-1",
                 "role": "family", "households": ["home-a"]}
+    if body == "new-home":
+        import uuid
+
+        body = {"hub": f"new-{uuid.uuid4().hex[:8]}", "name": "A new home"}
     if kind == PAGE:
         data = None if body is None else {**body, "csrf_token": csrf or ""}
         return client.request(method, path, data=data, follow_redirects=False,
@@ -213,7 +237,7 @@ def test_each_role_may_do_exactly_what_the_table_says_on_its_own_household(pg_wo
 
 
 @pytest.mark.parametrize("path", ["/api/households", "/api/alerts", "/api/notifications",
-                                  "/api/rejected-messages", "/api/alerts/stream"])
+                                  "/api/rejected-messages", "/api/alerts/stream", "/api/device-health"])
 def test_lists_never_contain_another_household(world, path):
     for username in ("rui.responder", "fay.family", "ian.installer"):
         r = world.client.get(path, headers=world.as_user(username))

@@ -18,7 +18,16 @@ from telecare import __version__
 from telecare.account_models import AuditEntry
 from telecare.config import Settings
 from telecare.db import session_scope
-from web import accounts_api, alerts_api, api, feed_api, pages, stream
+from web import (
+    accounts_api,
+    alerts_api,
+    api,
+    feed_api,
+    installer_api,
+    installer_pages,
+    pages,
+    stream,
+)
 from web.auth import Admin, CallerDep, LoginRequired, clock_now
 from web.schemas import ErrorOut
 
@@ -50,10 +59,11 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     # The stream first: /api/alerts/stream must not be taken for /api/alerts/{alert_id}.
-    for module in (stream, api, alerts_api, accounts_api, feed_api):
+    for module in (stream, api, alerts_api, accounts_api, feed_api, installer_api):
         app.include_router(module.router)
     app.include_router(alerts_api.ack_router)
     app.include_router(pages.router)
+    app.include_router(installer_pages.router)
     pages.mount_static(app)
     _error_format(app)
     _document_errors(app)

@@ -60,7 +60,7 @@ def _secure(request: Request) -> bool:
 
 
 def _home_for(role: Role) -> str:
-    return {Role.FAMILY: "/feed", Role.INSTALLER: "/households"}.get(role, "/console")
+    return {Role.FAMILY: "/feed", Role.INSTALLER: "/install"}.get(role, "/console")
 
 
 def _safe_next(target: str | None) -> str | None:
