@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
-import paho.mqtt.client as mqtt
-
 from simulator.faults import RawMessage
 from simulator.homes import MAINS_POWERED
 from simulator.publisher import HubPublisher
@@ -167,17 +165,10 @@ class PairingHub:
         cls,
         hub: str,
         *,
-        host: str = "127.0.0.1",
-        port: int = 1883,
-        username: str | None = None,
-        password: str | None = None,
-        tls: bool = False,
-        protocol: int = mqtt.MQTTv5,
-        topic_prefix: str = "telecare",
         kit: Sequence[KitSensor] = STANDARD_KIT,
         clock: Callable[[], datetime] = utc_now,
         timeout: float = 10.0,
-        ack_timeout: float = 30.0,
+        **publisher_options: Any,
     ) -> PairingHub:
         """Build a ``HubPublisher`` for ``hub``, connect it (CONNACK, status online), wrap it.
 
@@ -185,17 +176,8 @@ class PairingHub:
         """
         if not DEVICE_ID.fullmatch(hub):
             raise ValueError(f"hub id {hub!r} does not match {DEVICE_ID.pattern}")
-        publisher = HubPublisher(
-            hub,
-            host=host,
-            port=port,
-            username=username,
-            password=password,
-            tls=tls,
-            protocol=protocol,
-            topic_prefix=topic_prefix,
-            ack_timeout=ack_timeout,
-        )
+        # host, port, username, password, tls, protocol, topic_prefix, ack_timeout: as HubPublisher's
+        publisher = HubPublisher(hub, **{"ack_timeout": 30.0, **publisher_options})
         publisher.connect(timeout=timeout)
         paired = cls(publisher, kit=kit, clock=clock)
         paired._owns_publisher = True

@@ -34,7 +34,7 @@ from simulator.pairing import (
 )
 from simulator.publisher import PublishError
 from telecare.domain import DeviceType, Room
-from tests.test_simulator_mqtt import Collector
+from tests.test_simulator_mqtt import Collector, collector, prefix  # noqa: F401 - fixtures
 
 KIT_IDS = [s.device for s in STANDARD_KIT]
 KIT_SENSOR = {
@@ -48,20 +48,8 @@ AT = datetime(2026, 1, 5, 9, 30, 0, 250000, tzinfo=UTC)
 
 
 @pytest.fixture
-def prefix() -> str:
-    return f"test-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
 def hub() -> str:
     return f"pair-{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture
-def collector(prefix: str) -> Iterator[Collector]:
-    c = Collector(prefix)
-    yield c
-    c.close()  # also clears the hub's retained status
 
 
 @pytest.fixture
