@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ingest import zigbee2mqtt
@@ -26,7 +26,13 @@ from ingest.decode import (
 from ingest.registry import KnownDevice
 from telecare.households import ID_PATTERN
 from telecare.models import Device, Household
-from telecare.pairing import PairingError, PairingState, accept_announcement, unpair
+from telecare.pairing import (
+    PairingError,
+    PairingState,
+    accept_announcement,
+    device_by_key,
+    unpair,
+)
 
 
 @dataclass(slots=True)
@@ -88,7 +94,7 @@ def _bridge(session: Session, item: DecodedBridge, mapping: zigbee2mqtt.StateMap
             _joined(session, household, entry, at, quiet=bm.kind == "inventory")
         out.hubs_changed.add(hub.hub)
     elif bm.kind == "leave":
-        device = _by_key(session, hub.household_id, bm.ieee)
+        device = device_by_key(session, hub.household_id, bm.ieee)
         if device is not None and device.pairing != PairingState.UNPAIRED:
             unpair(session, device)  # it left the Zigbee network: out of detection, history kept
             out.hubs_changed.add(hub.hub)
@@ -102,7 +108,7 @@ def _joined(session: Session, household: Household, entry: zigbee2mqtt.Inventory
     passed over quietly (the join itself was refused and logged when it happened)."""
     if not ID_PATTERN.match(entry.ieee):
         raise PairingError("bad_bridge_event", "the ieee address is not a usable device id")
-    device = _by_key(session, household.id, entry.ieee)
+    device = device_by_key(session, household.id, entry.ieee)
     if device is not None and device.pairing == PairingState.PAIRED:
         device.bridge_name = entry.friendly_name  # a rejoin (new battery) or a rename
         device.model = device.model or entry.model
@@ -135,9 +141,3 @@ def _state(item: DecodedBridge, mapping: zigbee2mqtt.StateMapping, out: BridgeOu
         row["battery"] = battery
     if (lq := zigbee2mqtt.int_field(fields, "linkquality", 0, 255)) is not None:
         row["link_quality"] = lq
-
-
-def _by_key(session: Session, household_id: int, key: str) -> Device | None:
-    return session.scalars(
-        select(Device).where(Device.household_id == household_id, Device.key == key)
-    ).one_or_none()

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import paho.mqtt.client as mqtt
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.registry import DeviceRegistry
@@ -48,32 +48,34 @@ class BridgeCoordinator:
         self._since = utcnow()
 
     def poll(self, now: datetime) -> None:
-        with session_scope(self.factory) as session:
-            self._reread_changed(session)
+        """Two indexed queries that return nothing while no home changes and none is pairing."""
         client = self.client()
-        if client is None or not client.is_connected():
-            return
+        if client is not None and not client.is_connected():
+            client = None  # on reconnect, every bridge topic in the directory is subscribed again
         with session_scope(self.factory) as session:
-            for household in session.scalars(select(Household).where(Household.bridge == "zigbee2mqtt")):
-                self._follow(session, client, household)
+            self._reread_changed(session, client)
+            if client is None:
+                return
+            pairing_or_open = or_(Household.pairing_until > now, Household.permit_join_until > now)
+            for household in session.scalars(
+                select(Household).where(Household.bridge == "zigbee2mqtt", pairing_or_open)
+            ):
                 self._permit_join(client, household, now)
 
-    def _reread_changed(self, session: Session) -> None:
-        """Homes whose device list changed since the last poll (with a margin for clocks that
-        differ between workers) are re-read; an indexed query, whatever the number of homes."""
+    def _reread_changed(self, session: Session, client: mqtt.Client | None) -> None:
+        """Homes created or whose device list changed since the last poll (with a margin for clocks
+        that differ between workers) are re-read, and a new bridge topic is subscribed."""
         query = select(Household.hub, Household.devices_changed_at).where(
             Household.devices_changed_at > self._since - CLOCK_MARGIN)
         for hub, changed in session.execute(query):
             if self._changes_seen.get(hub) != changed:
-                self.registry.refresh_hub(session, hub)
+                before = self.registry.get(hub)
+                known = self.registry.refresh_hub(session, hub)
+                topic = known.bridge_topic if known else ""
+                if client is not None and topic and (before is None or before.bridge_topic != topic):
+                    client.subscribe(f"{topic}/#", qos=1)
                 self._changes_seen[hub] = changed
             self._since = max(self._since, changed)
-
-    def _follow(self, session: Session, client: mqtt.Client, household: Household) -> None:
-        known = self.registry.get(household.hub)
-        if known is None or known.bridge_topic != household.bridge_topic:
-            self.registry.refresh_hub(session, household.hub)
-            client.subscribe(f"{household.bridge_topic}/#", qos=1)
 
     def _permit_join(self, client: mqtt.Client, household: Household, now: datetime) -> None:
         if household.permit_join_requested is not None and now - household.permit_join_requested < ANSWER_WAIT:

@@ -20,12 +20,12 @@ from amqtt.plugins.base import BaseTopicPlugin
 from amqtt.session import Session
 
 from telecare import metrics
+from telecare.pairing import ZIGBEE2MQTT_ROOT
 
 log = logging.getLogger(__name__)
 
 
 TRUSTED_USERS = ("telecare-service", "telecare-simulator")
-BRIDGE_ROOT = "zigbee2mqtt"
 
 
 class HubTopicPlugin(BaseTopicPlugin):
@@ -51,7 +51,7 @@ class HubTopicPlugin(BaseTopicPlugin):
         if user in self.config.trusted:
             return True
         levels = (topic or "").split("/")
-        allowed = len(levels) >= 2 and levels[0] in (self.config.prefix, BRIDGE_ROOT) and levels[1] == user
+        allowed = len(levels) >= 2 and levels[0] in (self.config.prefix, ZIGBEE2MQTT_ROOT) and levels[1] == user
         if not allowed:
             metrics.MQTT_PUBLISH_REFUSED.inc()
             log.warning("publish refused: a hub may only publish under its own topics",

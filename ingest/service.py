@@ -287,6 +287,6 @@ class Ingester:
             except Exception as exc:  # noqa: BLE001
                 bad = Rejection(item.message, "storage_error", exc.__class__.__name__)
                 with session_scope(self.factory) as session:
-                    part = write_batch(session, [bad])
+                    part = write_batch(session, [bad], self.mapping)
             total.merge(part)
         return total

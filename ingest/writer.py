@@ -104,12 +104,10 @@ class BatchResult:
         self.bridge_states.update(other.bridge_states)
 
 
-NO_BRIDGE_MAPPING = StateMapping(frozenset({"single", "double", "hold", "emergency"}), 5.0)
-
-
 def write_batch(
-    session: Session, batch: Sequence[Decoded], mapping: StateMapping = NO_BRIDGE_MAPPING
+    session: Session, batch: Sequence[Decoded], mapping: StateMapping
 ) -> BatchResult:
+    """``mapping``: how Zigbee2MQTT states become events (from the settings)."""
     result = BatchResult()
     events: list[DecodedEvent] = []
     statuses: list[DecodedStatus] = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -55,6 +56,14 @@ def create_household(
 ) -> Household:
     if not ID_PATTERN.match(hub):
         raise PairingError("bad_hub", "the hub id must be letters, digits and '_.:-' (at most 64)")
+    if not name.strip():
+        raise PairingError("bad_name", "the home needs a name")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PairingError("bad_timezone", f"unknown time zone {timezone!r}") from None
+    if not 7 <= learning_days <= 60:
+        raise PairingError("bad_learning_days", "learning days must be from 7 to 60")
     if session.scalars(select(Household.id).where(Household.hub == hub)).first() is not None:
         raise PairingError("hub_taken", f"a household with hub {hub!r} already exists")
     if bridge not in BRIDGES:
@@ -66,6 +75,7 @@ def create_household(
         hub=hub, name=name, timezone=timezone, status=HouseholdStatus.COMMISSIONING.value,
         bridge=bridge, bridge_topic=topic, learning_days=learning_days,
     )
+    devices_changed(household)  # every ingest worker reads the new home (and subscribes to its bridge)
     session.add(household)
     session.flush()
     return household
@@ -118,9 +128,7 @@ def accept_announcement(
     """
     if not is_pairing(household, now):
         raise PairingError("not_pairing", "pairing mode is off for this hub: start pairing first")
-    device = session.scalars(
-        select(Device).where(Device.household_id == household.id, Device.key == key)
-    ).one_or_none()
+    device = device_by_key(session, household.id, key)
     if device is None:
         device = Device(household_id=household.id, key=key, type=(dtype or DeviceType.MOTION).value,
                         room=Room.OTHER.value, label="", active=False, pairing=PairingState.NEW)
@@ -145,10 +153,14 @@ def devices_changed(household: Household) -> None:
 
 
 # --------------------------------------------------------------------------- each device
-def find_device(session: Session, household: Household, key: str) -> Device:
-    device = session.scalars(
-        select(Device).where(Device.household_id == household.id, Device.key == key)
+def device_by_key(session: Session, household_id: int, key: str) -> Device | None:
+    return session.scalars(
+        select(Device).where(Device.household_id == household_id, Device.key == key)
     ).one_or_none()
+
+
+def find_device(session: Session, household: Household, key: str) -> Device:
+    device = device_by_key(session, household.id, key)
     if device is None:
         raise PairingError("unknown_device", f"no device {key!r} in this home")
     return device

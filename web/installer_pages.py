@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -112,10 +112,6 @@ def _check_new_home(form: dict[str, str]) -> str | None:
         return "Give the hub id printed on the hub."
     if not form["name"]:
         return "Give the household a name, e.g. its address."
-    try:
-        ZoneInfo(form["timezone"])
-    except (ZoneInfoNotFoundError, ValueError):
-        return f"Unknown time zone {form['timezone']!r}: use a name like Europe/London."
     if form["bridge"] not in BRIDGES:
         return "Choose how the hub talks to us."
     if form["bridge"] == "telecare":
