@@ -15,9 +15,9 @@ Stream groups:
 - ``--household H --events E --truth T``: your own files (truth as ``telecare simulate`` writes it).
 
 Recall counts an anomaly as found when an alert of a matching kind comes within 12 h of its start
-(7 days for trends). A fall is matched by ``inactivity`` (or ``not_returned``: a simulated fall
-that happens while the plan has the resident out looks like an outing that never ends); the
-simulated fall pendant is not counted. False alerts are behavioural alerts after the learning period that match no injected
+(7 days for trends). A fall is matched by ``inactivity``, ``long_bathroom`` (the silence began
+in the bathroom) or ``not_returned`` (a simulated fall that happens while the plan has the resident
+out looks like an outing that never ends); the simulated fall pendant is not counted. False alerts are behavioural alerts after the learning period that match no injected
 anomaly, per 100 monitored home-days (days after learning).
 """
 
@@ -44,7 +44,7 @@ KASTEREN_DIR = Path("/work/shared/data/kasteren")
 ACUTE_HORIZON = timedelta(hours=12)
 TREND_HORIZON = timedelta(days=7)
 MATCH = {
-    "fall": {"inactivity", "not_returned"},
+    "fall": {"inactivity", "not_returned", "long_bathroom"},
     "not_up": {"not_up", "inactivity"},
     "night_exit": {"night_wandering", "not_returned"},
     "long_bathroom": {"long_bathroom", "inactivity"},
@@ -171,7 +171,7 @@ def _build_kasteren(directory, house, seed, injections, days, learning):
     from detection import kasteren as k
 
     spec, real_days = k.load_home(directory, house)
-    stream = k.resample(real_days, days, seed)
+    stream = k.resample(real_days, days, seed, k.blocks(spec, real_days))
     rng = random.Random(f"{seed}/inject")
     inject = {"fall": k.inject_fall, "not_up": k.inject_not_up, "night_exit": k.inject_night_exit,
               "night_toilet": k.inject_night_toilet, "kitchen_decline": k.inject_kitchen_decline}

@@ -4,7 +4,8 @@
 ``start`` and off ``seconds`` later, on the home's local clock. ``load_days`` turns it into on/off
 events for the devices the household file maps and cuts the recording into days from 04:00 to
 04:00 (the resident is asleep then); the partial first and last days are dropped. ``resample``
-strings seeded random picks of those days into a stream of any length, and the ``inject_*``
+strings seeded random picks of those days (kept in runs where the resident was away across 04:00,
+see ``blocks``) into a stream of any length, and the ``inject_*``
 functions put anomalies into chosen days of such a stream, returning the ground truth.
 """
 
@@ -62,15 +63,48 @@ def load_days(path: str | Path, spec: HouseholdSpec) -> list[Day]:
     return days
 
 
-def resample(days: Sequence[Day], count: int, seed: str) -> list[Day]:
-    """``count`` days drawn with replacement, never the same day twice in a row."""
+def blocks(spec: HouseholdSpec, days: Sequence[Day]) -> list[list[int]]:
+    """Runs of consecutive days that must stay together: the resident was not home at the cut between.
+
+    A cut at 04:00 is clean when the resident is at home, asleep, across it: the day before has a
+    sign of them after 16:00 that is not the front door, and the day after has one before 16:00.
+    Otherwise (out for the night, away for days, a day with no event at all) the days on either
+    side are kept together, so a stream never has someone asleep at home one night and, the next
+    day, silently back from a trip they never left for.
+    """
+    rooms = {d.id: d.room for d in spec.devices}
+
+    def home_late(day: Day) -> bool:
+        late = [e for e in sorted(day) if e[0] >= 12 * 3600 and e[2]]
+        return bool(late) and rooms[late[-1][1]] not in (Room.FRONT_DOOR, Room.BACK_DOOR)
+
+    def seen_early(day: Day) -> bool:
+        return any(e[0] < 12 * 3600 for e in day)
+
+    runs: list[list[int]] = [[0]] if days else []
+    for i in range(1, len(days)):
+        if home_late(days[i - 1]) and seen_early(days[i]):
+            runs.append([i])
+        else:
+            runs[-1].append(i)
+    return runs
+
+
+def resample(days: Sequence[Day], count: int, seed: str, runs: Sequence[Sequence[int]] | None = None) -> list[Day]:
+    """``count`` days made of ``runs`` (default: each day alone) drawn with replacement.
+
+    Never the same run twice in a row; the last run drawn is cut to fit.
+    """
     rng = random.Random(seed)
+    runs = list(runs) if runs is not None else [[i] for i in range(len(days))]
     picks: list[int] = []
+    last = -1
     while len(picks) < count:
-        i = rng.randrange(len(days))
-        if not picks or i != picks[-1]:
-            picks.append(i)
-    return [list(days[i]) for i in picks]
+        r = rng.randrange(len(runs))
+        if r != last or len(runs) == 1:
+            picks += runs[r]
+            last = r
+    return [list(days[i]) for i in picks[:count]]
 
 
 def to_events(spec: HouseholdSpec, days: Sequence[Day], start: datetime) -> list[SensorEvent]:

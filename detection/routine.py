@@ -4,10 +4,11 @@ One ``RoutineModel`` per household, in river's style: ``learn_one(event)`` takes
 event time, ``check(now)`` scores the present moment on clock ticks. Both return signals. Nothing is
 learned from wall-clock time, so the live service, ``telecare replay`` and the tests agree.
 
-What is learned, per *routine day* (local noon to noon, so a night and the morning after it belong
-to the same day) and per one-hour slot of that day:
+What is learned, per *routine day* (15:00 to 15:00 local, so a night and the morning after it belong
+to the same day):
 
-- the longest time the house stayed quiet while the resident was at home, per slot (inactivity);
+- how long the house stays quiet once it falls quiet while the resident is at home, by the half hour
+  the quiet began in (inactivity, ``detection.quiet``);
 - the time of getting up: the first activity in the kitchen or living areas after 04:00, or, with
   a bed mat, leaving the bed after 04:00 for 45 minutes or more;
 - in which night hours the front or back door was opened (night exits);
@@ -21,13 +22,13 @@ During the first ``learning_days`` days nothing is scored: only the safety rules
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from river.utils import SortedWindow
 
+from detection.quiet import QuietLimit, QuietSpells, upper
 from detection.trends import TrendDetector
 from detection.versioned import VersionedState
 from detection.wording import duration, in_room, local_time
@@ -43,17 +44,16 @@ from telecare.domain import (
 
 Signal = AlertSignal | ClearSignal
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: quiet spells by the time they began (detection.quiet)
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
 _WASH = frozenset({Room.BATHROOM, Room.TOILET})
 _DOORS = frozenset({Room.FRONT_DOOR, Room.BACK_DOOR})
-_SLOTS = 24  # one-hour slots of the routine day
+_ABSENCE = frozenset({AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.NOT_RETURNED, AlertKind.LONG_BATHROOM})
 _LEAVING = timedelta(minutes=2)
 _VISIT_GAP = timedelta(minutes=15)
 _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate visits
-_LONGEST_NORMAL = 16 * 60  # minutes of quiet at home that can still be an ordinary day
 DAY_START_HOUR = 15  # a routine day runs from 15:00 to 15:00 local: a night and its morning
 _WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
 _EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
@@ -69,13 +69,15 @@ class RoutineConfig:
         Days observed before the model scores anything (the safety rules fire meanwhile).
     window_days
         How many learned days make "normal" (older days are forgotten).
-    quiet_quantile, wake_quantile
-        Which quantile of a slot's daily longest quiet is "usual"; the limit adds a margin to it.
+    wake_quantile
+        Which quantile of the learned getting-up times is "usual".
     quiet_margin, quiet_extra, quiet_floor
-        Inactivity limit = max(``quiet_floor``, usual * ``quiet_margin`` + ``quiet_extra``).
+        Inactivity limit = max(``quiet_floor``, longest * ``quiet_margin`` + ``quiet_extra``), where
+        longest is the longest learned quiet spell that began within an hour of this one.
     inactivity_cap
-        The safety rules' absolute limit: the learned limit never exceeds it, except in the hours
-        when the house is usually quiet even longer (asleep with no bed sensor).
+        The safety rules' absolute limit: the learned limit never exceeds it, except at the times
+        when the house usually stays quiet even longer (asleep with no bed sensor), and it is the
+        limit where too little is learned.
     wake_margin
         Not up: this long after the usual latest getting-up time.
     bathroom_floor, bathroom_margin
@@ -83,7 +85,8 @@ class RoutineConfig:
     night_hours
         Local hours in which a door opening can be a night exit.
     outing_quantile
-        Not returned: out longer than this quantile of learned outings, with a margin, and 3 h.
+        Not returned: out longer than this quantile of learned outings (the longest, by default)
+        times ``quiet_margin``, plus an hour, and at least 3 h.
     door_rare_fraction
         A night-hour door opening is unusual if it happened on at most this fraction of learned days.
         A door opening while the person seems out (the last sign was the door) is a return, not an exit.
@@ -91,7 +94,6 @@ class RoutineConfig:
 
     learning_days: int = 14
     window_days: int = 28
-    quiet_quantile: float = 1.0
     wake_quantile: float = 0.9
     quiet_margin: float = 1.25
     quiet_extra: timedelta = timedelta(minutes=20)
@@ -102,7 +104,7 @@ class RoutineConfig:
     bathroom_margin: float = 1.3
     night_hours: tuple[int, ...] = (23, 0, 1, 2, 3, 4)
     door_rare_fraction: float = 0.1
-    outing_quantile: float = 0.95
+    outing_quantile: float = 1.0
 
 
 @dataclass(slots=True)
@@ -111,7 +113,7 @@ class _Day:
 
     start: datetime
     end: datetime
-    quiet: list[float] = field(default_factory=lambda: [-1.0] * _SLOTS)  # minutes, -1: no data
+    spells: dict[int, float] = field(default_factory=dict)  # half hour begun -> longest quiet, minutes
     wake: float | None = None  # hours after the day's start
     door_hours: int = 0  # bit mask of local hours with a door opening
     stays: list[float] = field(default_factory=list)  # bathroom stays, minutes
@@ -159,7 +161,7 @@ class RoutineModel(VersionedState):
     >>> m.check(day0 + timedelta(days=16, hours=11, minutes=20))
     []
     >>> [s.summary for s in m.check(day0 + timedelta(days=16, hours=11, minutes=40))]
-    ['No movement since 10:42 (58 min). At this time of day the house is usually quiet for at most 30 min (16 of the last 16 days). Last seen in the kitchen.']
+    ['No movement since 10:42 (58 min). When the house fell quiet around this time of day (80 times in recent weeks), it stayed quiet for at most 30 min. Last seen in the kitchen.']
     """
 
     STATE_VERSION = STATE_VERSION  # pickled with the state (``VersionedState``)
@@ -184,15 +186,18 @@ class RoutineModel(VersionedState):
         self.last_kitchen: datetime | None = None
         self.last_wash: datetime | None = None
         w = self.config.window_days
-        self.quiet = [SortedWindow(w) for _ in range(_SLOTS)]
+        c = self.config
+        self.quiet = QuietSpells(
+            w, timezone, margin=c.quiet_margin, extra=c.quiet_extra / timedelta(minutes=1),
+            floor=c.quiet_floor / timedelta(minutes=1), cap=c.inactivity_cap / timedelta(minutes=1))
+        self.spell_counts = False  # the quiet since the last sign is at home and awake: learn it
         self.wake = SortedWindow(w)
         self.door_days: list[int] = []  # bit masks of night door hours, newest last
         self.stays = SortedWindow(8 * w)
         self.trends = TrendDetector(w, self.config.learning_days)
         self.open: dict[str, str] = {}  # kind -> key of the open episode
         self.resumed_at: datetime | None = None  # the hub came back online
-        self._limits: list[float] = [math.inf] * _SLOTS
-        self._usual_quiet: list[float] = [math.inf] * _SLOTS
+        self.silence_alerted: datetime | None = None  # the quiet since then has had its absence alert
 
     # ------------------------------------------------------------------ learning side
     @property
@@ -222,10 +227,8 @@ class RoutineModel(VersionedState):
         ):
             day.wake = (self.up_since - day.start).total_seconds() / 3600
             signals += self._clear(AlertKind.NOT_UP, ts, "Up and about")
-        if self.last_presence is not None and not self.out and not self.in_bed:
-            self._account_quiet(self.last_presence, ts)
-        slot = self._slot(ts)
-        day.quiet[slot] = max(day.quiet[slot], 0.0)
+        if self.spell_counts:
+            self.quiet.note(day.spells, self.last_presence, (ts - self.last_presence) / timedelta(minutes=1))
         day.activity += 1
         hours = (ts - day.start).total_seconds() / 3600
         local_hour = (DAY_START_HOUR + hours) % 24
@@ -265,6 +268,7 @@ class RoutineModel(VersionedState):
         # Out: the last sign was at the door, or within two minutes of it (a sensor by the door
         # sees the person leave). A sensor inside firing later means someone is in.
         self.out = self.last_door is not None and ts - self.last_door <= _LEAVING
+        self.spell_counts = not self.out and not self.in_bed
         return signals
 
     def hub_status(self, online: bool, at: datetime) -> None:
@@ -285,6 +289,8 @@ class RoutineModel(VersionedState):
         signals = self._roll(now)
         if not self.monitoring or self.last_presence is None:
             return signals
+        if self.silence_alerted == self.last_presence:
+            return signals  # one silence, one alert: not "not up" again every morning it lasts
         if self.out:
             return signals + self._check_out(now)
         day = self.day
@@ -293,12 +299,10 @@ class RoutineModel(VersionedState):
         if self.resumed_at is not None and self.resumed_at > seen:
             seen = self.resumed_at  # the hub was offline: nothing could be seen before it came back
         quiet = now - seen
-        slot = self._slot(now)
-        limit = self._limits[slot]
         hours = (now - day.start).total_seconds() / 3600
         not_up_judges = day.wake is None and len(self.wake) >= 5 and self._wake_reliable
         if not_up_judges:
-            usual, count = _upper(self.wake, self.config.wake_quantile)
+            usual, count = upper(self.wake, self.config.wake_quantile)
             latest = usual + self.config.wake_margin.total_seconds() / 3600
             if hours >= _WAKE_FROM and hours > latest:
                 signals += self._not_up(now, usual, count)
@@ -308,14 +312,16 @@ class RoutineModel(VersionedState):
             asleep = not self.has_bed and hours <= latest and _EVENING <= since < latest
         else:
             asleep = False
-        if quiet.total_seconds() / 60 > limit and not self.in_bed and not asleep:
-            signals += self._inactivity(now, quiet, slot)
-        # The bathroom is judged when the person is up: out of bed, or (no bed sensor) at an hour
-        # when the house is usually busy.
-        awake = not self.in_bed if self.has_bed else self._usual_quiet[slot] < 120
+        limit = self.quiet.limit(seen)
+        if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
+            signals += self._inactivity(now, quiet, limit)
+        # The bathroom is judged when the person is up: out of bed, or (no bed sensor) went in at a
+        # time when the house does not usually fall quiet for long (not on the way to bed).
+        awake = (not self.in_bed if self.has_bed
+                 else self.room_since is not None and 0 <= self.quiet.limit(self.room_since).usual < 120)
         if awake and self.last_room in _WASH and self.room_since is not None and len(self.stays) >= 10:
             stay = now - self.room_since
-            usual, count = _upper(self.stays, 1.0)
+            usual, count = upper(self.stays, 1.0)
             limit_b = max(self.config.bathroom_floor.total_seconds() / 60, usual * self.config.bathroom_margin)
             if stay.total_seconds() / 60 > limit_b and quiet.total_seconds() / 60 > 0:
                 signals += self._long_bathroom(now, stay, usual)
@@ -339,7 +345,7 @@ class RoutineModel(VersionedState):
         if len(self.outings) < 5 or self.out_since is None:
             return []
         out = now - self.out_since
-        usual, count = _upper(self.outings, self.config.outing_quantile)
+        usual, count = upper(self.outings, self.config.outing_quantile)
         limit = max(usual * self.config.quiet_margin + 60, 180.0)
         if out.total_seconds() / 60 <= limit:
             return []
@@ -355,23 +361,28 @@ class RoutineModel(VersionedState):
                     "usual_longest_minutes": round(usual), "outings": len(self.outings)}
         return self._raise(AlertKind.NOT_RETURNED, now, key, summary, evidence)
 
-    def _inactivity(self, now: datetime, quiet: timedelta, slot: int) -> list[Signal]:
+    def _inactivity(self, now: datetime, quiet: timedelta, limit: QuietLimit) -> list[Signal]:
         key = f"quiet-since:{self.last_presence.isoformat()}"
         if self.open.get("inactivity") == key:
             return []
-        usual, count = _upper(self.quiet[slot], self.config.quiet_quantile)
         since = local_time(self.last_presence, self.timezone)
-        summary = (
-            f"No movement since {since} ({duration(quiet)}). At this time of day the house is usually "
-            f"quiet for at most {duration(timedelta(minutes=usual))} ({count} of the last "
-            f"{len(self.quiet[slot])} days).{_where(self.last_room, ' Last seen')}"
-        )
+        if limit.learned:
+            normal = (
+                f"When the house fell quiet around this time of day ({limit.spells} times in recent "
+                f"weeks), it stayed quiet for at most {duration(timedelta(minutes=limit.usual))}."
+            )
+        else:
+            normal = (
+                f"The house seldom falls quiet at this time, so the {duration(timedelta(minutes=limit.limit))} "
+                f"safety limit applies."
+            )
+        summary = f"No movement since {since} ({duration(quiet)}). {normal}{_where(self.last_room, ' Last seen')}"
         evidence = {
             "quiet_since": self.last_presence.isoformat(),
             "quiet_minutes": int(quiet.total_seconds() // 60),
-            "usual_max_minutes": round(usual),
-            "limit_minutes": round(self._limits[slot]),
-            "days": len(self.quiet[slot]),
+            "usual_max_minutes": round(limit.usual),
+            "limit_minutes": round(limit.limit),
+            "spells": limit.spells,
             "learned": True,
         }
         return self._raise(AlertKind.INACTIVITY, now, key, summary, evidence)
@@ -423,6 +434,8 @@ class RoutineModel(VersionedState):
 
     def _raise(self, kind: AlertKind, ts: datetime, key: str, summary: str, evidence: dict) -> list[Signal]:
         self.open[kind.value] = key
+        if kind in _ABSENCE:
+            self.silence_alerted = self.last_presence
         if kind.category is not AlertCategory.TREND and self.day is not None:
             self.day.flagged = True
         return [AlertSignal(self.hub, kind, ts, summary, key, kind.default_severity, evidence)]
@@ -433,21 +446,6 @@ class RoutineModel(VersionedState):
         return [ClearSignal(self.hub, kind, ts, f"{what} at {local_time(ts, self.timezone)}.")]
 
     # ------------------------------------------------------------------ days and slots
-    def _slot(self, ts: datetime) -> int:
-        # Clamped both ways: a clock that steps back before the day's start must not index backwards.
-        return max(0, min(_SLOTS - 1, int((ts - self.day.start).total_seconds() // 3600)))
-
-    def _account_quiet(self, since: datetime, until: datetime) -> None:
-        """Longest quiet so far in each slot of today that [since, until) overlaps, in minutes."""
-        day = self.day
-        start = max(since, day.start)
-        first = int((start - day.start).total_seconds() // 3600)
-        last = min(_SLOTS - 1, int((until - day.start).total_seconds() // 3600))
-        for s in range(first, last + 1):
-            slot_end = min(until, day.start + timedelta(hours=s + 1))
-            minutes = (slot_end - since).total_seconds() / 60
-            day.quiet[s] = max(day.quiet[s], minutes)
-
     def _roll(self, ts: datetime) -> list[Signal]:
         """Finish every routine day that ended before ``ts``, and start the one ``ts`` is in."""
         signals: list[Signal] = []
@@ -455,8 +453,9 @@ class RoutineModel(VersionedState):
             self.day = self._day_at(ts)
             return signals
         while ts >= self.day.end:
-            if self.last_presence is not None and not self.out and not self.in_bed:
-                self._account_quiet(self.last_presence, self.day.end)
+            if self.spell_counts:  # a quiet spell still going on: at least this long
+                self.quiet.note(self.day.spells, self.last_presence,
+                                (self.day.end - self.last_presence) / timedelta(minutes=1))
             signals += self._finish(self.day)
             self.day = self._day_at(self.day.end)
         return signals
@@ -473,9 +472,7 @@ class RoutineModel(VersionedState):
         signals: list[Signal] = []
         counts = {"night_toilet": day.night_toilet, "kitchen": day.kitchen, "activity": day.activity}
         if not day.flagged:
-            for s, minutes in enumerate(day.quiet):
-                if 0 <= minutes <= _LONGEST_NORMAL:  # longer: away unseen, or trouble; not normal
-                    self.quiet[s].append(minutes)
+            self.quiet.learn_day(day.spells)
             if day.wake is not None:
                 self.wake.append(day.wake)
             self.wake_seen = (self.wake_seen + [day.wake is not None])[-self.config.window_days:]
@@ -483,36 +480,7 @@ class RoutineModel(VersionedState):
                 self.stays.append(stay)
             self.door_days = (self.door_days + [day.door_hours])[-self.config.window_days:]
         signals += self.trends.learn_day(self.hub, day.end, counts, day.flagged, self.open)
-        self._usual_quiet = [
-            _upper(self.quiet[s], self.config.quiet_quantile)[0] if len(self.quiet[s]) >= 5 else math.inf
-            for s in range(_SLOTS)
-        ]
-        raw = [self._limit(s) for s in range(_SLOTS)]
-        # A quiet period that began in a sleepy hour is judged against that hour too for one more
-        # hour: getting up a little late is not a reason to call anyone.
-        self._limits = [max(raw[s], raw[s - 1]) for s in range(_SLOTS)]
         return signals
-
-    def _limit(self, slot: int) -> float:
-        c = self.config
-        if len(self.quiet[slot]) < 5:
-            return math.inf
-        usual = self._usual_quiet[slot]
-        limit = max(c.quiet_floor.total_seconds() / 60, usual * c.quiet_margin + c.quiet_extra.total_seconds() / 60)
-        cap = c.inactivity_cap.total_seconds() / 60
-        return limit if usual >= cap / 2 else min(limit, cap)
-
-
-def _upper(window: SortedWindow, q: float) -> tuple[float, int]:
-    """The ``q`` quantile of a sorted window (an observed value) and how many values are <= it."""
-    n = len(window)
-    index = min(n - 1, max(0, math.ceil(q * n) - 1))
-    value = window[index]
-    count = index + 1
-    while count < n and window[count] <= value:
-        count += 1
-    return value, count
-
 
 def _where(room: str | None, prefix: str = "") -> str:
     words = in_room(room)

@@ -70,6 +70,9 @@ class DetectionService:
                 if snap is not None and snap.version == STATE_VERSION:
                     self.engine.restore(h.hub, snap.state)
                     self._watermarks[h.hub] = snap.last_event_id
+                elif snap is not None:  # saved by another version of the model: it cannot be read
+                    log.warning("detector state from another version: the routine is learned again",
+                                extra=fields(hub=h.hub, version=snap.version, expected=STATE_VERSION))
                 if h.hub_online is False:
                     self.engine.hub_status(h.hub, False, h.hub_status_at or self.clock.now())
             replayed = self._replay_unseen(session)

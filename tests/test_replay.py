@@ -60,7 +60,8 @@ def test_alerts_explain_themselves_with_the_learned_normal(month, capsys):
     alerts = replay(capsys, "--household", str(household), str(events))
     [inactivity] = [a for a in alerts if a["kind"] == "inactivity"]
     assert inactivity["summary"].startswith("No movement since 15:00 (")
-    assert "At this time of day the house is usually quiet for at most" in inactivity["summary"]
+    assert "When the house fell quiet around this time of day (" in inactivity["summary"]
+    assert "it stayed quiet for at most" in inactivity["summary"]
     assert inactivity["evidence"]["learned"] is True
     assert inactivity["severity"] == "urgent"
     assert inactivity["key"] == "quiet-since:" + inactivity["evidence"]["quiet_since"]
