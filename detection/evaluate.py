@@ -16,7 +16,7 @@ Stream groups:
 
 Recall counts an anomaly as found when an alert of a matching kind comes within 12 h of its start
 (7 days for trends). A fall is matched by ``inactivity``, ``long_bathroom`` (the silence began
-in the bathroom) or ``not_returned`` (a simulated fall that happens while the plan has the resident
+in the bathroom), ``not_up`` (a fall in the morning before the kitchen) or ``not_returned`` (a simulated fall that happens while the plan has the resident
 out looks like an outing that never ends); the simulated fall pendant is not counted. False alerts are behavioural alerts after the learning period that match no injected
 anomaly, per 100 monitored home-days (days after learning).
 """
@@ -44,7 +44,7 @@ KASTEREN_DIR = Path("/work/shared/data/kasteren")
 ACUTE_HORIZON = timedelta(hours=12)
 TREND_HORIZON = timedelta(days=7)
 MATCH = {
-    "fall": {"inactivity", "not_returned", "long_bathroom"},
+    "fall": {"inactivity", "not_returned", "long_bathroom", "not_up"},
     "not_up": {"not_up", "inactivity"},
     "night_exit": {"night_wandering", "not_returned"},
     "long_bathroom": {"long_bathroom", "inactivity"},

@@ -147,13 +147,26 @@ def inject_fall(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, r
 
 
 _LIVING = (Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR)
+_DOORS = (Room.FRONT_DOOR, Room.BACK_DOOR)
+
+
+def _home_at(spec: HouseholdSpec, day: Day, t: float) -> bool:
+    """The resident is home at ``t`` of ``day``: the last sign of them in the 12 h before is not a door."""
+    rooms = _rooms(spec)
+    before = [e for e in sorted(day) if t - 12 * 3600 <= e[0] < t and e[2]]
+    return bool(before) and rooms[before[-1][1]] not in _DOORS
 
 
 def inject_not_up(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
-    """Getting up 3 hours late: the morning's events are removed until the day's wake time + 3 h."""
+    """Getting up 3 hours late: the morning's events are removed until the day's wake time + 3 h.
+
+    Only on a morning the resident woke up at home (the first sign is not the front door, and they
+    were home the evening before): coming home at 06:00 is not getting up.
+    """
     rooms = _rooms(spec)
-    wake = next((o for o, dev, v in sorted(days[n]) if rooms[dev] in _LIVING and v), None)
-    if wake is None or wake > 8 * 3600:
+    wake, room = next(((o, rooms[dev]) for o, dev, v in sorted(days[n]) if rooms[dev] in _LIVING and v),
+                      (None, None))
+    if wake is None or wake > 8 * 3600 or room in _DOORS or n == 0 or not _home_at(spec, days[n - 1], DAY):
         return None
     days[n] = [e for e in days[n] if e[0] >= wake + 3 * 3600]
     base = start + timedelta(days=n)
@@ -161,11 +174,11 @@ def inject_not_up(spec: HouseholdSpec, days: list[Day], n: int, start: datetime,
 
 
 def inject_night_exit(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
-    """Leaving by the front door at 02:30, then silence until 04:00."""
+    """Leaving by the front door at 02:30, then silence until 04:00 (on a night the resident is home)."""
     door = next((d.id for d in spec.devices if d.room == Room.FRONT_DOOR), None)
-    if door is None:
-        return None
     t = 22.5 * 3600
+    if door is None or not _home_at(spec, days[n], t):
+        return None
     days[n] = [e for e in days[n] if e[0] < t] + [(t, door, 1.0), (t + 20, door, 0.0)]
     base = start + timedelta(days=n)
     return Truth("night_exit", base + timedelta(seconds=t), base + timedelta(days=1))

@@ -121,6 +121,7 @@ class _Day:
     kitchen: int = 0
     activity: int = 0
     flagged: bool = False  # something was alerted: do not learn this day
+    home_at_start: bool = True  # the resident was not out when the day began
 
 
 class RoutineModel(VersionedState):
@@ -265,9 +266,11 @@ class RoutineModel(VersionedState):
             if not self.out:
                 self.out_since = ts
             self.last_door = ts
-        # Out: the last sign was at the door, or within two minutes of it (a sensor by the door
-        # sees the person leave). A sensor inside firing later means someone is in.
-        self.out = self.last_door is not None and ts - self.last_door <= _LEAVING
+        # Out: the last sign was at the door, or a motion sensor within two minutes of it (one by the
+        # door sees the person leave). A motion sensor firing later, or anything a hand opens or
+        # presses (a cupboard, a bed), means someone is in.
+        self.out = room in _DOORS or (
+            self.out and event.device_type is DeviceType.MOTION and ts - self.last_door <= _LEAVING)
         self.spell_counts = not self.out and not self.in_bed
         return signals
 
@@ -458,6 +461,8 @@ class RoutineModel(VersionedState):
                                 (self.day.end - self.last_presence) / timedelta(minutes=1))
             signals += self._finish(self.day)
             self.day = self._day_at(self.day.end)
+            self.day.home_at_start = (not self.out and self.last_presence is not None
+                                      and self.day.start - self.last_presence < timedelta(days=1))
         return signals
 
     def _day_at(self, ts: datetime) -> _Day:
@@ -475,7 +480,8 @@ class RoutineModel(VersionedState):
             self.quiet.learn_day(day.spells)
             if day.wake is not None:
                 self.wake.append(day.wake)
-            self.wake_seen = (self.wake_seen + [day.wake is not None])[-self.config.window_days:]
+            if day.wake is not None or day.home_at_start:  # away that morning: nothing to say
+                self.wake_seen = (self.wake_seen + [day.wake is not None])[-self.config.window_days:]
             for stay in day.stays:
                 self.stays.append(stay)
             self.door_days = (self.door_days + [day.door_hours])[-self.config.window_days:]
