@@ -81,9 +81,9 @@ class QuietSpells(VersionedState):
     ...     q.note(day, datetime(2026, 1, 5 + d, 23, 0, tzinfo=UTC), 480.0)
     ...     q.learn_day(day)
     >>> q.limit(datetime(2026, 1, 20, 9, 20, tzinfo=UTC))
-    QuietLimit(limit=70.0, usual=40.0, spells=10, learned=True)
+    QuietLimit(limit=80.0, usual=40.0, spells=10, learned=True)
     >>> q.limit(datetime(2026, 1, 20, 23, 10, tzinfo=UTC)).limit
-    620.0
+    740.0
     >>> q.limit(datetime(2026, 1, 20, 15, 0, tzinfo=UTC))  # never quiet then: the cap
     QuietLimit(limit=360.0, usual=-1.0, spells=0, learned=False)
     """
@@ -95,7 +95,7 @@ class QuietSpells(VersionedState):
         window_days: int,
         timezone: str,
         *,
-        margin: float = 1.25,
+        margin: float = 1.5,
         extra: float = 20.0,
         floor: float = 45.0,
         cap: float = 360.0,

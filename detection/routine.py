@@ -53,6 +53,7 @@ _DOORS = frozenset({Room.FRONT_DOOR, Room.BACK_DOOR})
 _ABSENCE = frozenset({AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.NOT_RETURNED, AlertKind.LONG_BATHROOM})
 _LEAVING = timedelta(minutes=2)
 _VISIT_GAP = timedelta(minutes=15)
+_STIRRING = timedelta(minutes=30)
 _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate visits
 DAY_START_HOUR = 15  # a routine day runs from 15:00 to 15:00 local: a night and its morning
 _WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
@@ -95,7 +96,7 @@ class RoutineConfig:
     learning_days: int = 14
     window_days: int = 28
     wake_quantile: float = 0.9
-    quiet_margin: float = 1.25
+    quiet_margin: float = 1.5
     quiet_extra: timedelta = timedelta(minutes=20)
     quiet_floor: timedelta = timedelta(minutes=45)
     inactivity_cap: timedelta = timedelta(hours=6)
@@ -159,10 +160,10 @@ class RoutineModel(VersionedState):
     >>> for k in range(8):
     ...     _ = m.learn_one(ev(t + timedelta(minutes=30 * k)))
     >>> _ = m.learn_one(ev(day0 + timedelta(days=16, hours=10, minutes=42)))
-    >>> m.check(day0 + timedelta(days=16, hours=11, minutes=20))
+    >>> m.check(day0 + timedelta(days=16, hours=11, minutes=40))
     []
-    >>> [s.summary for s in m.check(day0 + timedelta(days=16, hours=11, minutes=40))]
-    ['No movement since 10:42 (58 min). When the house fell quiet around this time of day (80 times in recent weeks), it stayed quiet for at most 30 min. Last seen in the kitchen.']
+    >>> [s.summary for s in m.check(day0 + timedelta(days=16, hours=11, minutes=50))]
+    ['No movement since 10:42 (1 h 08 min). When the house fell quiet around this time of day (80 times in recent weeks), it stayed quiet for at most 30 min. Last seen in the kitchen.']
     """
 
     STATE_VERSION = STATE_VERSION  # pickled with the state (``VersionedState``)
@@ -193,6 +194,8 @@ class RoutineModel(VersionedState):
             floor=c.quiet_floor / timedelta(minutes=1), cap=c.inactivity_cap / timedelta(minutes=1))
         self.spell_counts = False  # the quiet since the last sign is at home and awake: learn it
         self.wake = SortedWindow(w)
+        self.weekend_wake = SortedWindow(w // 3)  # Saturday and Sunday mornings only
+        self.weekday_wake = SortedWindow(w)
         self.door_days: list[int] = []  # bit masks of night door hours, newest last
         self.stays = SortedWindow(8 * w)
         self.trends = TrendDetector(w, self.config.learning_days)
@@ -303,12 +306,16 @@ class RoutineModel(VersionedState):
             seen = self.resumed_at  # the hub was offline: nothing could be seen before it came back
         quiet = now - seen
         hours = (now - day.start).total_seconds() / 3600
-        not_up_judges = day.wake is None and len(self.wake) >= 5 and self._wake_reliable
+        wake = self._wake_window(day)
+        not_up_judges = day.wake is None and len(wake) >= 5 and self._wake_reliable
         if not_up_judges:
-            usual, count = upper(self.wake, self.config.wake_quantile)
+            usual, count = upper(wake, self.config.wake_quantile)
             latest = usual + self.config.wake_margin.total_seconds() / 3600
-            if hours >= _WAKE_FROM and hours > latest:
-                signals += self._not_up(now, usual, count)
+            # Seen in the last half hour outside the bedroom (washing, dressing): up, not yet in
+            # the kitchen. Someone who falls there goes quiet, and is judged then.
+            stirring = quiet < _STIRRING and self.last_room != Room.BEDROOM
+            if hours >= _WAKE_FROM and hours > latest and not stirring:
+                signals += self._not_up(now, usual, count, wake)
             # No bed sensor, quiet since after 20:00 and not yet the latest usual getting-up time:
             # probably asleep, and a long night is not_up's to judge. (With a bed sensor: in_bed.)
             since = (self.last_presence - day.start).total_seconds() / 3600
@@ -337,6 +344,25 @@ class RoutineModel(VersionedState):
         A mat that stays on while the person is seen in the kitchen is a bag on the bed, not sleep.
         """
         return bool(self.beds) and self.last_room == Room.BEDROOM
+
+    def _wake_window(self, day: _Day) -> SortedWindow:
+        """Getting-up times of the same kind of morning (weekend or weekday) once there are 6 of
+        each and weekends are later by more than half an hour; else all mornings."""
+        weekend = self._weekend_morning(day)
+        same, other = ((self.weekend_wake, self.weekday_wake) if weekend
+                       else (self.weekday_wake, self.weekend_wake))
+        if len(same) >= 6 and len(other) >= 6:
+            later = upper(self.weekend_wake, 0.5)[0] - upper(self.weekday_wake, 0.5)[0]
+            if later > 0.5:
+                return same
+        return self.wake
+
+    def _weekend_morning(self, day: _Day) -> bool:
+        """The morning of the routine day (which begins the afternoon before) is a Saturday or Sunday."""
+        return day.end.astimezone(ZoneInfo(self.timezone)).weekday() >= 5
+
+    def _kind_of_days(self, wake: SortedWindow) -> str:
+        return {id(self.weekend_wake): "weekend days", id(self.weekday_wake): "weekdays"}.get(id(wake), "days")
 
     @property
     def _wake_reliable(self) -> bool:
@@ -390,7 +416,7 @@ class RoutineModel(VersionedState):
         }
         return self._raise(AlertKind.INACTIVITY, now, key, summary, evidence)
 
-    def _not_up(self, now: datetime, usual: float, count: int) -> list[Signal]:
+    def _not_up(self, now: datetime, usual: float, count: int, wake: SortedWindow) -> list[Signal]:
         key = f"not-up:{self.day.start.date().isoformat()}"
         if self.open.get("not_up") == key:
             return []
@@ -399,9 +425,9 @@ class RoutineModel(VersionedState):
         summary = (
             f"Not up yet at {local_time(now, self.timezone)}: no activity in the kitchen or living areas "
             f"this morning (last sign {last}{_where(self.last_room)}). Usually up by {by} "
-            f"({count} of the last {len(self.wake)} days)."
+            f"({count} of the last {len(wake)} {self._kind_of_days(wake)})."
         )
-        evidence = {"usual_latest_wake": by, "days": len(self.wake), "last_seen": self.last_presence.isoformat()}
+        evidence = {"usual_latest_wake": by, "days": len(wake), "last_seen": self.last_presence.isoformat()}
         return self._raise(AlertKind.NOT_UP, now, key, summary, evidence)
 
     def _long_bathroom(self, now: datetime, stay: timedelta, usual: float) -> list[Signal]:
@@ -480,6 +506,7 @@ class RoutineModel(VersionedState):
             self.quiet.learn_day(day.spells)
             if day.wake is not None:
                 self.wake.append(day.wake)
+                (self.weekend_wake if self._weekend_morning(day) else self.weekday_wake).append(day.wake)
             if day.wake is not None or day.home_at_start:  # away that morning: nothing to say
                 self.wake_seen = (self.wake_seen + [day.wake is not None])[-self.config.window_days:]
             for stay in day.stays:
