@@ -30,8 +30,8 @@ class _Metric:
 
 
 METRICS = (
-    _Metric("night_toilet", AlertKind.NIGHT_TOILET_INCREASE, +1, 0.7, 0.0, 1.0, 6.0,
-            0.75, "night toilet visits"),
+    _Metric("night_toilet", AlertKind.NIGHT_TOILET_INCREASE, +1, 0.7, 0.0, 1.0, 5.0,
+            0.5, "night toilet visits"),
     _Metric("kitchen", AlertKind.KITCHEN_DECLINE, -1, 1.0, 0.25, 1.5, 4.5, 0.5, "kitchen visits a day"),
     _Metric("activity", AlertKind.ACTIVITY_DECLINE, -1, 5.0, 0.3, 10.0, 7.0,
             0.75, "sensor activations a day"),
@@ -79,13 +79,16 @@ class TrendDetector:
     ) -> list[AlertSignal | ClearSignal]:
         self.days += 1
         signals: list[AlertSignal | ClearSignal] = []
-        if flagged:  # an acute alert that day: its counts say nothing about a trend
-            return signals
         for m in METRICS:
+            # A day with an acute alert (out unseen, a long silence) is never learned as normal, and
+            # its low counts say nothing about a decline; more night toilet visits still count.
+            if flagged and m.direction < 0:
+                continue
             x = float(counts[m.name])
             learned = self.learned[m.name]
             if self.days <= self.min_days or len(learned) < 7:
-                self._learn(m.name, x)
+                if not flagged:
+                    self._learn(m.name, x)
                 continue
             mean = sum(learned) / len(learned)
             sd = max(m.min_sd, _sd(learned, mean))
@@ -117,7 +120,7 @@ class TrendDetector:
                 self.pending[m.name] = [x]
                 signals.append(self._signal(hub, m, end, key, recent, mean, learned))
             elif s == 0.0:  # nothing building up: the pending days are normal
-                for v in self.pending[m.name]:
+                for v in self.pending[m.name][:-1] if flagged else self.pending[m.name]:
                     self._learn(m.name, v)
                 self.pending[m.name] = []
         return signals
