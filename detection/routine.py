@@ -22,13 +22,13 @@ During the first ``learning_days`` days nothing is scored: only the safety rules
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from river.utils import SortedWindow
 
 from detection.quiet import QuietLimit, QuietSpells, upper
+from detection.routine_day import RoutineConfig, RoutineDay
 from detection.trends import TrendDetector
 from detection.versioned import VersionedState
 from detection.wording import duration, in_room, local_time
@@ -58,71 +58,6 @@ _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate v
 DAY_START_HOUR = 15  # a routine day runs from 15:00 to 15:00 local: a night and its morning
 _WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
 _EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
-
-
-@dataclass(frozen=True, slots=True)
-class RoutineConfig:
-    """How the routine model learns and how far from normal counts as trouble.
-
-    Parameters
-    ----------
-    learning_days
-        Days observed before the model scores anything (the safety rules fire meanwhile).
-    window_days
-        How many learned days make "normal" (older days are forgotten).
-    wake_quantile
-        Which quantile of the learned getting-up times is "usual".
-    quiet_margin, quiet_extra, quiet_floor
-        Inactivity limit = max(``quiet_floor``, longest * ``quiet_margin`` + ``quiet_extra``), where
-        longest is the longest learned quiet spell that began within an hour of this one.
-    inactivity_cap
-        The safety rules' absolute limit: the learned limit never exceeds it, except at the times
-        when the house usually stays quiet even longer (asleep with no bed sensor), and it is the
-        limit where too little is learned.
-    wake_margin
-        Not up: this long after the usual latest getting-up time.
-    bathroom_floor, bathroom_margin
-        Long bathroom stay: longer than both the floor and the longest usual stay times the margin.
-    night_hours
-        Local hours in which a door opening can be a night exit.
-    outing_quantile
-        Not returned: out longer than this quantile of learned outings (the longest, by default)
-        times ``quiet_margin``, plus an hour, and at least 3 h.
-    door_rare_fraction
-        A night-hour door opening is unusual if it happened on at most this fraction of learned days.
-        A door opening while the person seems out (the last sign was the door) is a return, not an exit.
-    """
-
-    learning_days: int = 14
-    window_days: int = 28
-    wake_quantile: float = 0.9
-    quiet_margin: float = 1.5
-    quiet_extra: timedelta = timedelta(minutes=20)
-    quiet_floor: timedelta = timedelta(minutes=45)
-    inactivity_cap: timedelta = timedelta(hours=6)
-    wake_margin: timedelta = timedelta(minutes=60)
-    bathroom_floor: timedelta = timedelta(minutes=45)
-    bathroom_margin: float = 1.3
-    night_hours: tuple[int, ...] = (23, 0, 1, 2, 3, 4)
-    door_rare_fraction: float = 0.1
-    outing_quantile: float = 1.0
-
-
-@dataclass(slots=True)
-class _Day:
-    """What is gathered about the routine day in progress."""
-
-    start: datetime
-    end: datetime
-    spells: dict[int, float] = field(default_factory=dict)  # half hour begun -> longest quiet, minutes
-    wake: float | None = None  # hours after the day's start
-    door_hours: int = 0  # bit mask of local hours with a door opening
-    stays: list[float] = field(default_factory=list)  # bathroom stays, minutes
-    night_toilet: int = 0
-    kitchen: int = 0
-    activity: int = 0
-    flagged: bool = False  # something was alerted: do not learn this day
-    home_at_start: bool = True  # the resident was not out when the day began
 
 
 class RoutineModel(VersionedState):
@@ -173,7 +108,7 @@ class RoutineModel(VersionedState):
         self.timezone = timezone
         self.config = config or RoutineConfig()
         self.days_seen = 0
-        self.day: _Day | None = None
+        self.day: RoutineDay | None = None
         self.last_presence: datetime | None = None
         self.last_room: str | None = None
         self.out = False  # the last sign of the person was at a door: probably out
@@ -345,7 +280,7 @@ class RoutineModel(VersionedState):
         """
         return bool(self.beds) and self.last_room == Room.BEDROOM
 
-    def _wake_window(self, day: _Day) -> SortedWindow:
+    def _wake_window(self, day: RoutineDay) -> SortedWindow:
         """Getting-up times of the same kind of morning (weekend or weekday) once there are 6 of
         each and weekends are later by more than half an hour; else all mornings."""
         weekend = self._weekend_morning(day)
@@ -357,7 +292,7 @@ class RoutineModel(VersionedState):
                 return same
         return self.wake
 
-    def _weekend_morning(self, day: _Day) -> bool:
+    def _weekend_morning(self, day: RoutineDay) -> bool:
         """The morning of the routine day (which begins the afternoon before) is a Saturday or Sunday."""
         return day.end.astimezone(ZoneInfo(self.timezone)).weekday() >= 5
 
@@ -491,14 +426,14 @@ class RoutineModel(VersionedState):
                                       and self.day.start - self.last_presence < timedelta(days=1))
         return signals
 
-    def _day_at(self, ts: datetime) -> _Day:
+    def _day_at(self, ts: datetime) -> RoutineDay:
         tz = ZoneInfo(self.timezone)
         local = ts.astimezone(tz) - timedelta(hours=DAY_START_HOUR)
         start = datetime.combine(local.date(), time(DAY_START_HOUR), tz)
         end = datetime.combine(local.date() + timedelta(days=1), time(DAY_START_HOUR), tz)
-        return _Day(start.astimezone(UTC), end.astimezone(UTC))
+        return RoutineDay(start.astimezone(UTC), end.astimezone(UTC))
 
-    def _finish(self, day: _Day) -> list[Signal]:
+    def _finish(self, day: RoutineDay) -> list[Signal]:
         self.days_seen += 1
         signals: list[Signal] = []
         counts = {"night_toilet": day.night_toilet, "kitchen": day.kitchen, "activity": day.activity}

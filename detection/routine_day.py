@@ -1,0 +1,71 @@
+"""The routine model's settings, and what it gathers about the routine day in progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class RoutineConfig:
+    """How the routine model learns and how far from normal counts as trouble.
+
+    Parameters
+    ----------
+    learning_days
+        Days observed before the model scores anything (the safety rules fire meanwhile).
+    window_days
+        How many learned days make "normal" (older days are forgotten).
+    wake_quantile
+        Which quantile of the learned getting-up times is "usual".
+    quiet_margin, quiet_extra, quiet_floor
+        Inactivity limit = max(``quiet_floor``, longest * ``quiet_margin`` + ``quiet_extra``), where
+        longest is the longest learned quiet spell that began within an hour of this one.
+    inactivity_cap
+        The safety rules' absolute limit: the learned limit never exceeds it, except at the times
+        when the house usually stays quiet even longer (asleep with no bed sensor), and it is the
+        limit where too little is learned.
+    wake_margin
+        Not up: this long after the usual latest getting-up time.
+    bathroom_floor, bathroom_margin
+        Long bathroom stay: longer than both the floor and the longest usual stay times the margin.
+    night_hours
+        Local hours in which a door opening can be a night exit.
+    outing_quantile
+        Not returned: out longer than this quantile of learned outings (the longest, by default)
+        times ``quiet_margin``, plus an hour, and at least 3 h.
+    door_rare_fraction
+        A night-hour door opening is unusual if it happened on at most this fraction of learned days.
+        A door opening while the person seems out (the last sign was the door) is a return, not an exit.
+    """
+
+    learning_days: int = 14
+    window_days: int = 28
+    wake_quantile: float = 0.9
+    quiet_margin: float = 1.5
+    quiet_extra: timedelta = timedelta(minutes=20)
+    quiet_floor: timedelta = timedelta(minutes=45)
+    inactivity_cap: timedelta = timedelta(hours=6)
+    wake_margin: timedelta = timedelta(minutes=60)
+    bathroom_floor: timedelta = timedelta(minutes=45)
+    bathroom_margin: float = 1.3
+    night_hours: tuple[int, ...] = (23, 0, 1, 2, 3, 4)
+    door_rare_fraction: float = 0.1
+    outing_quantile: float = 1.0
+
+
+@dataclass(slots=True)
+class RoutineDay:
+    """What is gathered about the routine day in progress."""
+
+    start: datetime
+    end: datetime
+    spells: dict[int, float] = field(default_factory=dict)  # half hour begun -> longest quiet, minutes
+    wake: float | None = None  # hours after the day's start
+    door_hours: int = 0  # bit mask of local hours with a door opening
+    stays: list[float] = field(default_factory=list)  # bathroom stays, minutes
+    night_toilet: int = 0
+    kitchen: int = 0
+    activity: int = 0
+    flagged: bool = False  # something was alerted: do not learn this day
+    home_at_start: bool = True  # the resident was not out when the day began
