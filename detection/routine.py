@@ -128,6 +128,7 @@ class RoutineModel(VersionedState):
             w, timezone, margin=c.quiet_margin, extra=c.quiet_extra / timedelta(minutes=1),
             floor=c.quiet_floor / timedelta(minutes=1), cap=c.inactivity_cap / timedelta(minutes=1))
         self.spell_counts = False  # the quiet since the last sign is at home and awake: learn it
+        self._limit_cache: tuple[tuple[datetime, int], QuietLimit] | None = None  # ticks are frequent
         self.wake = SortedWindow(w)
         self.weekend_wake = SortedWindow(w // 3)  # Saturday and Sunday mornings only
         self.weekday_wake = SortedWindow(w)
@@ -257,13 +258,13 @@ class RoutineModel(VersionedState):
             asleep = not self.has_bed and hours <= latest and _EVENING <= since < latest
         else:
             asleep = False
-        limit = self.quiet.limit(seen)
+        limit = self._quiet_limit(seen)
         if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
             signals += self._inactivity(now, quiet, limit)
         # The bathroom is judged when the person is up: out of bed, or (no bed sensor) went in at a
         # time when the house does not usually fall quiet for long (not on the way to bed).
-        awake = (not self.in_bed if self.has_bed
-                 else self.room_since is not None and 0 <= self.quiet.limit(self.room_since).usual < 120)
+        washing = self.last_room in _WASH and self.room_since is not None and len(self.stays) >= 10
+        awake = washing and (not self.in_bed if self.has_bed else 0 <= self._quiet_limit(self.room_since).usual < 120)
         if awake and self.last_room in _WASH and self.room_since is not None and len(self.stays) >= 10:
             stay = now - self.room_since
             usual, count = upper(self.stays, 1.0)
@@ -280,6 +281,13 @@ class RoutineModel(VersionedState):
         """
         return bool(self.beds) and self.last_room == Room.BEDROOM
 
+    def _quiet_limit(self, since: datetime) -> QuietLimit:
+        """The learned limit for a quiet spell that began at ``since`` (cached: it changes daily)."""
+        key = (since, self.days_seen)
+        if self._limit_cache is None or self._limit_cache[0] != key:
+            self._limit_cache = (key, self.quiet.limit(since))
+        return self._limit_cache[1]
+
     def _wake_window(self, day: RoutineDay) -> SortedWindow:
         """Getting-up times of the same kind of morning (weekend or weekday) once there are 6 of
         each and weekends are later by more than half an hour; else all mornings."""
@@ -294,7 +302,9 @@ class RoutineModel(VersionedState):
 
     def _weekend_morning(self, day: RoutineDay) -> bool:
         """The morning of the routine day (which begins the afternoon before) is a Saturday or Sunday."""
-        return day.end.astimezone(ZoneInfo(self.timezone)).weekday() >= 5
+        if day.weekend is None:  # computed once a day: check() runs every minute
+            day.weekend = day.end.astimezone(ZoneInfo(self.timezone)).weekday() >= 5
+        return day.weekend
 
     def _kind_of_days(self, wake: SortedWindow) -> str:
         return {id(self.weekend_wake): "weekend days", id(self.weekday_wake): "weekdays"}.get(id(wake), "days")

@@ -69,3 +69,4 @@ class RoutineDay:
     activity: int = 0
     flagged: bool = False  # something was alerted: do not learn this day
     home_at_start: bool = True  # the resident was not out when the day began
+    weekend: bool | None = None  # the morning is a Saturday or Sunday (worked out when first needed)
