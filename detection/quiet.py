@@ -27,7 +27,7 @@ LONGEST_NORMAL = 16 * 60  # minutes of quiet at home that can still be an ordina
 class QuietLimit:
     """The learned limit for a quiet spell that began at a given time of day."""
 
-    limit: float  # minutes; ``math.inf`` when nothing is learned and no cap applies
+    limit: float  # minutes; the cap when too little is learned
     usual: float  # the longest learned quiet spell that began around then, minutes (-1: none)
     spells: int  # how many learned spells (at most one a day per half hour) that is taken from
     learned: bool

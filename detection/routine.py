@@ -128,7 +128,6 @@ class RoutineModel(VersionedState):
             w, timezone, margin=c.quiet_margin, extra=c.quiet_extra / timedelta(minutes=1),
             floor=c.quiet_floor / timedelta(minutes=1), cap=c.inactivity_cap / timedelta(minutes=1))
         self.spell_counts = False  # the quiet since the last sign is at home and awake: learn it
-        self._limit_cache: tuple[tuple[datetime, int], QuietLimit] | None = None  # ticks are frequent
         self.wake = SortedWindow(w)
         self.weekend_wake = SortedWindow(w // 3)  # Saturday and Sunday mornings only
         self.weekday_wake = SortedWindow(w)
@@ -242,9 +241,8 @@ class RoutineModel(VersionedState):
             seen = self.resumed_at  # the hub was offline: nothing could be seen before it came back
         quiet = now - seen
         hours = (now - day.start).total_seconds() / 3600
-        wake = self._wake_window(day)
-        not_up_judges = day.wake is None and len(wake) >= 5 and self._wake_reliable
-        if not_up_judges:
+        wake = self._wake_window(day) if day.wake is None else None
+        if wake is not None and len(wake) >= 5 and self._wake_reliable:
             usual, count = upper(wake, self.config.wake_quantile)
             latest = usual + self.config.wake_margin.total_seconds() / 3600
             # Seen in the last half hour outside the bedroom (washing, dressing): up, not yet in
@@ -258,14 +256,14 @@ class RoutineModel(VersionedState):
             asleep = not self.has_bed and hours <= latest and _EVENING <= since < latest
         else:
             asleep = False
-        limit = self._quiet_limit(seen)
+        limit = self.quiet.limit(seen)
         if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
             signals += self._inactivity(now, quiet, limit)
         # The bathroom is judged when the person is up: out of bed, or (no bed sensor) went in at a
         # time when the house does not usually fall quiet for long (not on the way to bed).
-        washing = self.last_room in _WASH and self.room_since is not None and len(self.stays) >= 10
-        awake = washing and (not self.in_bed if self.has_bed else 0 <= self._quiet_limit(self.room_since).usual < 120)
-        if awake and self.last_room in _WASH and self.room_since is not None and len(self.stays) >= 10:
+        if self.last_room in _WASH and self.room_since is not None and len(self.stays) >= 10 and (
+            not self.in_bed if self.has_bed else 0 <= self.quiet.limit(self.room_since).usual < 120
+        ):
             stay = now - self.room_since
             usual, count = upper(self.stays, 1.0)
             limit_b = max(self.config.bathroom_floor.total_seconds() / 60, usual * self.config.bathroom_margin)
@@ -281,18 +279,10 @@ class RoutineModel(VersionedState):
         """
         return bool(self.beds) and self.last_room == Room.BEDROOM
 
-    def _quiet_limit(self, since: datetime) -> QuietLimit:
-        """The learned limit for a quiet spell that began at ``since`` (cached: it changes daily)."""
-        key = (since, self.days_seen)
-        if self._limit_cache is None or self._limit_cache[0] != key:
-            self._limit_cache = (key, self.quiet.limit(since))
-        return self._limit_cache[1]
-
     def _wake_window(self, day: RoutineDay) -> SortedWindow:
         """Getting-up times of the same kind of morning (weekend or weekday) once there are 6 of
         each and weekends are later by more than half an hour; else all mornings."""
-        weekend = self._weekend_morning(day)
-        same, other = ((self.weekend_wake, self.weekday_wake) if weekend
+        same, other = ((self.weekend_wake, self.weekday_wake) if day.weekend
                        else (self.weekday_wake, self.weekend_wake))
         if len(same) >= 6 and len(other) >= 6:
             later = upper(self.weekend_wake, 0.5)[0] - upper(self.weekday_wake, 0.5)[0]
@@ -300,14 +290,10 @@ class RoutineModel(VersionedState):
                 return same
         return self.wake
 
-    def _weekend_morning(self, day: RoutineDay) -> bool:
-        """The morning of the routine day (which begins the afternoon before) is a Saturday or Sunday."""
-        if day.weekend is None:  # computed once a day: check() runs every minute
-            day.weekend = day.end.astimezone(ZoneInfo(self.timezone)).weekday() >= 5
-        return day.weekend
-
     def _kind_of_days(self, wake: SortedWindow) -> str:
-        return {id(self.weekend_wake): "weekend days", id(self.weekday_wake): "weekdays"}.get(id(wake), "days")
+        if wake is self.weekend_wake:
+            return "weekend days"
+        return "weekdays" if wake is self.weekday_wake else "days"
 
     @property
     def _wake_reliable(self) -> bool:
@@ -441,7 +427,8 @@ class RoutineModel(VersionedState):
         local = ts.astimezone(tz) - timedelta(hours=DAY_START_HOUR)
         start = datetime.combine(local.date(), time(DAY_START_HOUR), tz)
         end = datetime.combine(local.date() + timedelta(days=1), time(DAY_START_HOUR), tz)
-        return RoutineDay(start.astimezone(UTC), end.astimezone(UTC))
+        # The day's morning (it begins the afternoon before) is a Saturday or Sunday.
+        return RoutineDay(start.astimezone(UTC), end.astimezone(UTC), weekend=end.weekday() >= 5)
 
     def _finish(self, day: RoutineDay) -> list[Signal]:
         self.days_seen += 1
@@ -451,7 +438,7 @@ class RoutineModel(VersionedState):
             self.quiet.learn_day(day.spells)
             if day.wake is not None:
                 self.wake.append(day.wake)
-                (self.weekend_wake if self._weekend_morning(day) else self.weekday_wake).append(day.wake)
+                (self.weekend_wake if day.weekend else self.weekday_wake).append(day.wake)
             if day.wake is not None or day.home_at_start:  # away that morning: nothing to say
                 self.wake_seen = (self.wake_seen + [day.wake is not None])[-self.config.window_days:]
             for stay in day.stays:

@@ -60,6 +60,7 @@ class RoutineDay:
 
     start: datetime
     end: datetime
+    weekend: bool  # the morning is a Saturday or Sunday
     spells: dict[int, float] = field(default_factory=dict)  # half hour begun -> longest quiet, minutes
     wake: float | None = None  # hours after the day's start
     door_hours: int = 0  # bit mask of local hours with a door opening
@@ -69,4 +70,3 @@ class RoutineDay:
     activity: int = 0
     flagged: bool = False  # something was alerted: do not learn this day
     home_at_start: bool = True  # the resident was not out when the day began
-    weekend: bool | None = None  # the morning is a Saturday or Sunday (worked out when first needed)
