@@ -180,12 +180,15 @@ class DeviceHealth(VersionedState):
             return []
         signals: list[AlertSignal] = []
         for key, d in self.devices.items():
-            usual = self.usual_silence(key)
-            if usual is None or d.last is None or not self._judged(key, d, usual, now):
+            # Cheapest test first: this runs for every device on every tick.
+            if d.last is None or now - d.last <= self.min_silence:
                 continue
             silent = now - d.last
+            usual = self.usual_silence(key)
+            if usual is None or silent <= usual * FACTOR:
+                continue
             flag = f"{key}@{d.last.isoformat()}"
-            if silent <= max(usual * FACTOR, self.min_silence) or d.flagged == flag:
+            if d.flagged == flag or not self._judged(key, d, usual, now):
                 continue
             d.flagged = flag
             signals.append(AlertSignal(
