@@ -48,18 +48,15 @@ def add_channel_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _with_session(settings: Settings, work: Callable) -> int:
-    from telecare.db import make_engine, make_session_factory, migrate, session_scope
+    from telecare.db import command_database, session_scope
 
-    engine = make_engine(settings.sqlalchemy_url)
-    migrate(engine)
-    try:
-        with session_scope(make_session_factory(engine)) as session:
-            return work(session)
-    except (CareCircleError, LookupError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
+    with command_database(settings.sqlalchemy_url) as factory:
+        try:
+            with session_scope(factory) as session:
+                return work(session)
+        except (CareCircleError, LookupError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
 
 
 def run_contact_add(args: argparse.Namespace, settings: Settings) -> int:

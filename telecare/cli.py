@@ -107,7 +107,7 @@ def wait_for_signal() -> None:
 
 
 def _household_import(args: argparse.Namespace) -> int:
-    from telecare.db import make_engine, make_session_factory, migrate, session_scope
+    from telecare.db import command_database, session_scope
     from telecare.households import (
         HouseholdFileError,
         load_household_file,
@@ -120,28 +120,22 @@ def _household_import(args: argparse.Namespace) -> int:
     except (HouseholdFileError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    engine = make_engine(settings.sqlalchemy_url)
-    migrate(engine)
-    with session_scope(make_session_factory(engine)) as session:
+    with command_database(settings.sqlalchemy_url) as factory, session_scope(factory) as session:
         for spec in specs:
             _household, created = upsert_household(session, spec)
             verb = "created" if created else "updated"
             print(f"{verb} household {spec.hub} with {len(spec.devices)} devices")
-    engine.dispose()
     return 0
 
 
 def _household_list(_args: argparse.Namespace) -> int:
-    from telecare.db import make_engine, make_session_factory, migrate
+    from telecare.db import command_database
     from web.queries import list_households
 
     settings = load_settings()
-    engine = make_engine(settings.sqlalchemy_url)
-    migrate(engine)
-    with make_session_factory(engine)() as session:
+    with command_database(settings.sqlalchemy_url) as factory, factory() as session:
         for h in list_households(session):
             online = {True: "online", False: "OFFLINE", None: "never seen"}[h["hub_online"]]
             print(f"{h['hub']:<20} {h['status']:<12} devices={h['devices']:<3} hub {online}"
                   f"  open alerts={h['open_alerts']}")
-    engine.dispose()
     return 0

@@ -76,6 +76,17 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+@contextmanager
+def command_database(url: str) -> Iterator[sessionmaker[Session]]:
+    """The database for a one-off command: migrated to the newest schema, its engine closed after."""
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
 def is_transient(exc: BaseException) -> bool:
     """A failure worth retrying: the connection, not the data (a lost server, a locked SQLite file)."""
     if not isinstance(exc, DBAPIError):

@@ -72,24 +72,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from telecare.cli import load_settings
-    from telecare.db import make_engine, make_session_factory, migrate
+    from telecare.db import command_database
 
     if not getattr(args, "action", None):
         print("choose an action; see telecare install --help", file=sys.stderr)
         return 2
     settings = load_settings()
-    engine = make_engine(settings.sqlalchemy_url)
     try:
-        migrate(engine)
-        return args.action(make_session_factory(engine), settings, args)
+        with command_database(settings.sqlalchemy_url) as factory:
+            return args.action(factory, settings, args)
     except (pairing.PairingError, LookupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:  # a lost database, or a change made at the same time elsewhere
         print(f"error: database: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}", file=sys.stderr)
         return 2
-    finally:
-        engine.dispose()
 
 
 def _now() -> datetime:

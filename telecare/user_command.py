@@ -54,22 +54,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from telecare.cli import load_settings
-    from telecare.db import make_engine, make_session_factory, migrate, session_scope
+    from telecare.db import command_database, session_scope
 
     if not getattr(args, "action", None):
         print("choose an action; see telecare user --help", file=sys.stderr)
         return 2
     settings = load_settings()
-    engine = make_engine(settings.sqlalchemy_url)
-    migrate(engine)
-    try:
-        with session_scope(make_session_factory(engine)) as session:
-            return args.action(session, args)
-    except (AccountError, LookupError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
+    with command_database(settings.sqlalchemy_url) as factory:
+        try:
+            with session_scope(factory) as session:
+                return args.action(session, args)
+        except (AccountError, LookupError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
 
 
 def _user(session, username: str):
