@@ -245,11 +245,14 @@ def test_paced_homes_stop_cleanly_when_told(prefix, collector):
 
 
 def test_publisher_reports_a_broker_that_is_not_there():
-    with socket.socket() as probe:  # a port nothing listens on
+    # The port stays bound (never listening) while we connect: a released port can be taken by
+    # another server meanwhile, or the client can connect to itself (TCP simultaneous open) and
+    # then wait for a CONNACK that never comes; both were seen in CI.
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(PublishError, match="cannot reach"):
-        HubPublisher("sim-x", port=port).connect(timeout=2)
+        with pytest.raises(PublishError, match="cannot reach"):
+            HubPublisher("sim-x", port=port).connect(timeout=2)
 
 
 @pytest.fixture
