@@ -25,6 +25,7 @@ from alerts.care_circle import Role, recipients
 from alerts.lifecycle import AlertAction, AlertStatus
 from alerts.outbox import enqueue_for_alert
 from telecare.db import session_scope
+from telecare.domain import AlertCategory, AlertKind
 from telecare.models import AckLinkUse, Alert, AlertTimelineEntry, Contact, EscalationPolicy
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 ACTOR = "escalation"
 # Someone may be on the floor: these go to the responder team in the very first step.
 URGENT_KINDS = frozenset({"help_request", "fall", "smoke"})
-DEVICE_KINDS = frozenset({"device_offline", "battery_low", "hub_offline"})
+DEVICE_KINDS = frozenset(k.value for k in AlertKind if k.category is AlertCategory.DEVICE)
 # Sensor and hub trouble goes to maintenance first, then to the responders if nobody acts.
 DEVICE_POLICY: dict[str, Any] = {
     "steps": [
@@ -90,6 +91,8 @@ def set_policy(session: Session, household_id: int | None, policy: dict[str, Any
 
 def policy_for(session: Session, household_id: int, kind: str) -> dict[str, Any]:
     """The household's override, else the stored default, else the built-in one; adapted to ``kind``."""
+    if kind in DEVICE_KINDS:  # about the kit, not the person: the family is not troubled with it
+        return copy.deepcopy(DEVICE_POLICY)
     rows = {
         r.household_id: r
         for r in session.scalars(
@@ -105,8 +108,6 @@ def policy_for(session: Session, household_id: int, kind: str) -> dict[str, Any]
         if row
         else DEFAULT_POLICY
     )
-    if kind in DEVICE_KINDS:
-        policy = DEVICE_POLICY  # about the kit, not the person: the family is not troubled with it
     policy = copy.deepcopy(policy)
     first = policy["steps"][0]
     if kind in URGENT_KINDS and Role.RESPONDER.value not in first["roles"]:

@@ -72,18 +72,10 @@ def blocks(spec: HouseholdSpec, days: Sequence[Day]) -> list[list[int]]:
     side are kept together, so a stream never has someone asleep at home one night and, the next
     day, silently back from a trip they never left for.
     """
-    rooms = {d.id: d.room for d in spec.devices}
-
-    def home_late(day: Day) -> bool:
-        late = [e for e in sorted(day) if e[0] >= 12 * 3600 and e[2]]
-        return bool(late) and rooms[late[-1][1]] not in (Room.FRONT_DOOR, Room.BACK_DOOR)
-
-    def seen_early(day: Day) -> bool:
-        return any(e[0] < 12 * 3600 for e in day)
-
     runs: list[list[int]] = [[0]] if days else []
     for i in range(1, len(days)):
-        if home_late(days[i - 1]) and seen_early(days[i]):
+        seen_early = any(e[0] < 12 * 3600 for e in days[i])
+        if _home_at(spec, days[i - 1], DAY) and seen_early:
             runs.append([i])
         else:
             runs[-1].append(i)

@@ -23,7 +23,6 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +30,7 @@ from telecare import pairing
 from telecare.config import Settings
 from telecare.db import session_scope
 from telecare.domain import DeviceType, HouseholdStatus, Room
+from telecare.households import get_household_by_hub
 from telecare.models import Household
 
 Factory = sessionmaker[Session]
@@ -94,7 +94,7 @@ def _now() -> datetime:
 
 
 def _household(session: Session, hub: str) -> Household:
-    household = session.scalar(select(Household).where(Household.hub == hub))
+    household = get_household_by_hub(session, hub)
     if household is None:
         raise LookupError(f"no household {hub!r}")
     return household

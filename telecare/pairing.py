@@ -283,16 +283,14 @@ def commissioning(session: Session, household: Household, now: datetime) -> Comm
 def _tested_at(session: Session, devices: list[Device]) -> dict[int, datetime]:
     if not devices:
         return {}
-    found: dict[int, datetime] = {}
-    for d in devices:  # one indexed lookup per device under test: a home has a dozen at most
-        first = session.scalar(
-            select(func.min(Event.received_at)).where(
-                Event.device_id == d.id, Event.received_at >= d.test_started_at
-            )
-        )
-        if first is not None:
-            found[d.id] = first
-    return found
+    # One query for every device under test (the commissioning page asks every 1.5 s).
+    rows = session.execute(
+        select(Event.device_id, func.min(Event.received_at))
+        .join(Device, Device.id == Event.device_id)
+        .where(Event.device_id.in_([d.id for d in devices]), Event.received_at >= Device.test_started_at)
+        .group_by(Event.device_id)
+    )
+    return {device_id: first for device_id, first in rows}
 
 
 def checklist(household: Household, devices: list[DeviceProgress]) -> list[CheckItem]:

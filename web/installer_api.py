@@ -14,6 +14,7 @@ from telecare import pairing
 from telecare.account_models import UserHousehold
 from telecare.accounts import Role
 from telecare.domain import DeviceType, Room
+from telecare.households import ID_PATTERN
 from telecare.models import Device, Household
 from web import device_health
 from web.auth import Caller, Hub, OpsReader, clock_now
@@ -32,7 +33,7 @@ class HouseholdIn(BaseModel):
         {"hub": "hub-0042", "name": "Flat 3, Mill Lane", "timezone": "Europe/London",
          "bridge": "zigbee2mqtt"}]})
 
-    hub: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+    hub: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN.pattern)
     name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
     timezone: str = Field(default="UTC", min_length=1, max_length=64)
     bridge: Literal["telecare", "zigbee2mqtt"] = Field(
@@ -107,9 +108,14 @@ def create_household(body: HouseholdIn, request: Request, session: TX, caller: O
             reserved_prefix=request.app.state.settings.mqtt_topic_prefix)
     except pairing.PairingError as e:
         raise _ops(request, e) from None
+    grant_to_creator(session, caller, household)
+    return _committed(session, household, clock_now(request))
+
+
+def grant_to_creator(session: Session, caller: Caller, household: Household) -> None:
+    """The installer (or operator) who created a home may see it from now on; an admin sees all."""
     if caller.user_id is not None and caller.role is not Role.ADMIN:
         session.add(UserHousehold(user_id=caller.user_id, household_id=household.id))
-    return _committed(session, household, clock_now(request))
 
 
 @router.get("/households/{hub}/commissioning", summary="Pairing mode, devices, live tests and the checklist")

@@ -17,14 +17,13 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from telecare import pairing
-from telecare.account_models import UserHousehold
 from telecare.accounts import Role
 from telecare.db import session_scope
 from telecare.domain import DeviceType, Room
 from telecare.models import Household
 from web import device_health
 from web.auth import Caller, Hub, PageCaller, check_csrf, clock_now, household_or_404
-from web.installer_api import REFUSAL_STATUS, DeviceKey, commissioning_data
+from web.installer_api import REFUSAL_STATUS, DeviceKey, commissioning_data, grant_to_creator
 from web.pages import render
 from web.wording import HOUSEHOLD_STATES, room_label
 
@@ -101,8 +100,7 @@ def create_home(
             session.rollback()
             error, status = str(e), _refused(e)
         else:
-            if caller.user_id is not None and caller.role is not Role.ADMIN:
-                session.add(UserHousehold(user_id=caller.user_id, household_id=household.id))
+            grant_to_creator(session, caller, household)
             return RedirectResponse(f"/install/{household.hub}", status_code=303)
     return _home_view(request, caller, form, _sentence(error), status)
 
