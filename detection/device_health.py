@@ -71,6 +71,7 @@ class _Device:
     longest: dict[date, float] = field(default_factory=dict)  # day -> longest gap ended that day (s)
     flagged: str | None = None  # key of the silence already reported
     battery_low_since: datetime | None = None
+    usual: float | None = None  # usual_silence in seconds (-1: not learned yet); None: recompute
 
 
 class DeviceHealth(VersionedState):
@@ -105,9 +106,13 @@ class DeviceHealth(VersionedState):
         if d.last is not None and event.ts > d.last:
             gap = (event.ts - d.last).total_seconds()
             day = event.ts.date()
-            d.longest[day] = max(d.longest.get(day, 0.0), gap)
-            for old in [k for k in d.longest if (day - k).days >= DAYS_KEPT]:
-                del d.longest[old]
+            if gap > d.longest.get(day, 0.0):
+                new_day = day not in d.longest
+                d.longest[day] = gap
+                d.usual = None
+                if new_day:
+                    for old in [k for k in d.longest if (day - k).days >= DAYS_KEPT]:
+                        del d.longest[old]
         if d.flagged is not None:
             d.flagged = None
             signals.append(ClearSignal(self.hub, AlertKind.DEVICE_OFFLINE, event.ts,
@@ -169,10 +174,13 @@ class DeviceHealth(VersionedState):
     def usual_silence(self, device: str) -> timedelta | None:
         """The learned usual longest silence of ``device``, or None while it is still being learned."""
         d = self.devices.get(device)
-        if d is None or len(d.longest) < MIN_DAYS:
+        if d is None:
             return None
-        values = sorted(d.longest.values())
-        return timedelta(seconds=values[min(len(values) - 1, math.ceil(QUANTILE * len(values)) - 1)])
+        if d.usual is None:  # recomputed only when a day's longest silence changed
+            values = sorted(d.longest.values())
+            d.usual = (-1.0 if len(values) < MIN_DAYS
+                       else values[min(len(values) - 1, math.ceil(QUANTILE * len(values)) - 1)])
+        return None if d.usual < 0 else timedelta(seconds=d.usual)
 
     def score_one(self, now: datetime) -> list[AlertSignal]:
         """``device_offline`` for each device silent far longer than usual for it (once per silence)."""
