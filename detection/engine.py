@@ -22,7 +22,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # Version of the snapshot ``dump`` writes: {"safety": SafetyMonitor, "routine": RoutineModel,
 # "devices": DeviceHealth}; "devices" was added in 2 and may be missing (a new one is started).
 # 3: the routine model judges quiet by when it began (RoutineModel state 2).
-STATE_VERSION = 3
+# 4: time away per day, quiet spells in compact arrays (RoutineModel state 3, QuietSpells state 2).
+STATE_VERSION = 4
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

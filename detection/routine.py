@@ -27,11 +27,12 @@ from zoneinfo import ZoneInfo
 
 from river.utils import SortedWindow
 
+from detection import routine_words as words
 from detection.quiet import QuietLimit, QuietSpells, upper
 from detection.routine_day import RoutineConfig, RoutineDay
 from detection.trends import TrendDetector
 from detection.versioned import VersionedState
-from detection.wording import duration, in_room, local_time
+from detection.wording import local_time
 from telecare.domain import (
     AlertCategory,
     AlertKind,
@@ -44,7 +45,7 @@ from telecare.domain import (
 
 Signal = AlertSignal | ClearSignal
 
-STATE_VERSION = 2  # 2: quiet spells by the time they began (detection.quiet)
+STATE_VERSION = 3  # 2: quiet spells by the time they began (detection.quiet); 3: time away per day
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -166,7 +167,10 @@ class RoutineModel(VersionedState):
         ):
             day.wake = (self.up_since - day.start).total_seconds() / 3600
             signals += self._clear(AlertKind.NOT_UP, ts, "Up and about")
-        if self.spell_counts:
+        # The quiet (or the outing) that ends now had an absence alert: it is not learned as normal,
+        # whichever day it ends in.
+        alerted = self.silence_alerted is not None and self.silence_alerted == self.last_presence
+        if self.spell_counts and not alerted:
             self.quiet.note(day.spells, self.last_presence, (ts - self.last_presence) / timedelta(minutes=1))
         day.activity += 1
         hours = (ts - day.start).total_seconds() / 3600
@@ -176,7 +180,8 @@ class RoutineModel(VersionedState):
             signals += self._clear(AlertKind.NOT_UP, ts, "Activity in the morning")
         if room != self.last_room:
             if self.last_room in _WASH and self.room_since is not None:
-                day.stays.append((ts - self.room_since).total_seconds() / 60)
+                if self.silence_alerted is None or self.silence_alerted < self.room_since:
+                    day.stays.append((ts - self.room_since).total_seconds() / 60)
                 signals += self._clear(AlertKind.LONG_BATHROOM, ts, "Left the bathroom")
             self.room_since = ts
         if room in _WASH:
@@ -192,12 +197,12 @@ class RoutineModel(VersionedState):
             signals += self._night_door(event, int(local_hour))
             day.door_hours |= 1 << int(local_hour)
         if "inactivity" in self.open:
-            signals += self._clear(AlertKind.INACTIVITY, ts, "Movement resumed" + _where(room))
+            signals += self._clear(AlertKind.INACTIVITY, ts, "Movement resumed" + words.where(room))
         self.last_presence = ts
         self.last_room = str(room)
         if self.out and room not in _DOORS and self.out_since is not None:
             minutes = (ts - self.out_since).total_seconds() / 60
-            if minutes >= 10:  # shorter: only at the door, or coming in
+            if minutes >= 10 and not alerted:  # shorter: only at the door, or coming in
                 self.outings.append(minutes)
             signals += self._clear(AlertKind.NOT_RETURNED, ts, "Back home")
         if room in _DOORS:
@@ -207,8 +212,11 @@ class RoutineModel(VersionedState):
         # Out: the last sign was at the door, or a motion sensor within two minutes of it (one by the
         # door sees the person leave). A motion sensor firing later, or anything a hand opens or
         # presses (a cupboard, a bed), means someone is in.
+        was_out = self.out
         self.out = room in _DOORS or (
             self.out and event.device_type is DeviceType.MOTION and ts - self.last_door <= _LEAVING)
+        if was_out and not self.out:
+            self._count_away(day, ts)
         self.spell_counts = not self.out and not self.in_bed
         return signals
 
@@ -307,90 +315,44 @@ class RoutineModel(VersionedState):
         out = now - self.out_since
         usual, count = upper(self.outings, self.config.outing_quantile)
         limit = max(usual * self.config.quiet_margin + 60, 180.0)
-        if out.total_seconds() / 60 <= limit:
-            return []
         key = f"out-since:{self.out_since.isoformat()}"
-        if self.open.get("not_returned") == key:
+        if out.total_seconds() / 60 <= limit or self.open.get("not_returned") == key:
             return []
-        summary = (
-            f"Went out at {local_time(self.out_since, self.timezone)} and not back after {duration(out)}. "
-            f"{count} of the last {len(self.outings)} outings lasted at most "
-            f"{duration(timedelta(minutes=usual))}."
-        )
-        evidence = {"out_since": self.out_since.isoformat(), "out_minutes": int(out.total_seconds() // 60),
-                    "usual_longest_minutes": round(usual), "outings": len(self.outings)}
-        return self._raise(AlertKind.NOT_RETURNED, now, key, summary, evidence)
+        return self._raise(AlertKind.NOT_RETURNED, now, key, *words.not_returned(
+            self.out_since, out, usual, count, len(self.outings), self.timezone))
 
     def _inactivity(self, now: datetime, quiet: timedelta, limit: QuietLimit) -> list[Signal]:
         key = f"quiet-since:{self.last_presence.isoformat()}"
         if self.open.get("inactivity") == key:
             return []
-        since = local_time(self.last_presence, self.timezone)
-        if limit.learned:
-            normal = (
-                f"When the house fell quiet around this time of day ({limit.spells} times in recent "
-                f"weeks), it stayed quiet for at most {duration(timedelta(minutes=limit.usual))}."
-            )
-        else:
-            normal = (
-                f"The house seldom falls quiet at this time, so the {duration(timedelta(minutes=limit.limit))} "
-                f"safety limit applies."
-            )
-        summary = f"No movement since {since} ({duration(quiet)}). {normal}{_where(self.last_room, ' Last seen')}"
-        evidence = {
-            "quiet_since": self.last_presence.isoformat(),
-            "quiet_minutes": int(quiet.total_seconds() // 60),
-            "usual_max_minutes": round(limit.usual),
-            "limit_minutes": round(limit.limit),
-            "spells": limit.spells,
-            "learned": True,
-        }
-        return self._raise(AlertKind.INACTIVITY, now, key, summary, evidence)
+        return self._raise(AlertKind.INACTIVITY, now, key, *words.inactivity(
+            self.last_presence, quiet, limit, self.last_room, self.timezone))
 
     def _not_up(self, now: datetime, usual: float, count: int, wake: SortedWindow) -> list[Signal]:
         key = f"not-up:{self.day.start.date().isoformat()}"
         if self.open.get("not_up") == key:
             return []
-        by = local_time(self.day.start + timedelta(hours=usual), self.timezone)
-        last = local_time(self.last_presence, self.timezone)
-        summary = (
-            f"Not up yet at {local_time(now, self.timezone)}: no activity in the kitchen or living areas "
-            f"this morning (last sign {last}{_where(self.last_room)}). Usually up by {by} "
-            f"({count} of the last {len(wake)} {self._kind_of_days(wake)})."
-        )
-        evidence = {"usual_latest_wake": by, "days": len(wake), "last_seen": self.last_presence.isoformat()}
-        return self._raise(AlertKind.NOT_UP, now, key, summary, evidence)
+        return self._raise(AlertKind.NOT_UP, now, key, *words.not_up(
+            now, self.day.start + timedelta(hours=usual), self.last_presence, self.last_room, count,
+            len(wake), self._kind_of_days(wake), self.timezone))
 
     def _long_bathroom(self, now: datetime, stay: timedelta, usual: float) -> list[Signal]:
         key = f"bathroom-since:{self.room_since.isoformat()}"
         if self.open.get("long_bathroom") == key:
             return []
-        summary = (
-            f"In the {self.last_room.replace('_', ' ')} since {local_time(self.room_since, self.timezone)} "
-            f"({duration(stay)}). The longest stay in the last {len(self.stays)} visits was "
-            f"{duration(timedelta(minutes=usual))}."
-        )
-        evidence = {"since": self.room_since.isoformat(), "stay_minutes": int(stay.total_seconds() // 60),
-                    "usual_longest_minutes": round(usual), "visits": len(self.stays)}
-        return self._raise(AlertKind.LONG_BATHROOM, now, key, summary, evidence)
+        return self._raise(AlertKind.LONG_BATHROOM, now, key, *words.long_bathroom(
+            self.last_room, self.room_since, stay, usual, len(self.stays), self.timezone))
 
     def _night_door(self, event: SensorEvent, hour: int) -> list[Signal]:
         if not self.monitoring:
             return []
         days = self.door_days[-self.config.window_days:]
         seen = sum(1 for mask in days if mask >> hour & 1)
-        if seen > self.config.door_rare_fraction * len(days):
-            return []
         key = f"night-door:{self.day.start.date().isoformat()}"
-        if self.open.get("night_wandering") == key:
+        if seen > self.config.door_rare_fraction * len(days) or self.open.get("night_wandering") == key:
             return []
-        summary = (
-            f"{'Front' if event.room == Room.FRONT_DOOR else 'Back'} door opened at "
-            f"{local_time(event.ts, self.timezone)}, in the night. In the last {len(days)} days it was "
-            f"opened between {hour:02d}:00 and {(hour + 1) % 24:02d}:00 on {seen} days."
-        )
-        evidence = {"device": event.device, "days_with_door_this_hour": seen, "days": len(days)}
-        return self._raise(AlertKind.NIGHT_WANDERING, event.ts, key, summary, evidence)
+        return self._raise(AlertKind.NIGHT_WANDERING, event.ts, key, *words.night_door(
+            event.device, event.room, event.ts, hour, seen, len(days), self.timezone))
 
     def _raise(self, kind: AlertKind, ts: datetime, key: str, summary: str, evidence: dict) -> list[Signal]:
         self.open[kind.value] = key
@@ -416,11 +378,17 @@ class RoutineModel(VersionedState):
             if self.spell_counts:  # a quiet spell still going on: at least this long
                 self.quiet.note(self.day.spells, self.last_presence,
                                 (self.day.end - self.last_presence) / timedelta(minutes=1))
+            if self.out:
+                self._count_away(self.day, self.day.end)
             signals += self._finish(self.day)
             self.day = self._day_at(self.day.end)
             self.day.home_at_start = (not self.out and self.last_presence is not None
                                       and self.day.start - self.last_presence < timedelta(days=1))
         return signals
+
+    def _count_away(self, day: RoutineDay, until: datetime) -> None:
+        if self.out_since is not None:
+            day.away += max(0.0, (until - max(self.out_since, day.start)) / timedelta(minutes=1))
 
     def _day_at(self, ts: datetime) -> RoutineDay:
         tz = ZoneInfo(self.timezone)
@@ -433,7 +401,8 @@ class RoutineModel(VersionedState):
     def _finish(self, day: RoutineDay) -> list[Signal]:
         self.days_seen += 1
         signals: list[Signal] = []
-        counts = {"night_toilet": day.night_toilet, "kitchen": day.kitchen, "activity": day.activity}
+        counts = {"night_toilet": day.night_toilet, "kitchen": day.kitchen, "activity": day.activity,
+                  "home_hours": 24 - day.away / 60}
         if not day.flagged:
             self.quiet.learn_day(day.spells)
             if day.wake is not None:
@@ -446,9 +415,3 @@ class RoutineModel(VersionedState):
             self.door_days = (self.door_days + [day.door_hours])[-self.config.window_days:]
         signals += self.trends.learn_day(self.hub, day.end, counts, day.flagged, self.open)
         return signals
-
-def _where(room: str | None, prefix: str = "") -> str:
-    words = in_room(room)
-    if not words:
-        return ""
-    return f"{prefix} {words}." if prefix else f" {words}"

@@ -68,5 +68,6 @@ class RoutineDay:
     night_toilet: int = 0
     kitchen: int = 0
     activity: int = 0
+    away: float = 0.0  # minutes out of the house
     flagged: bool = False  # something was alerted: do not learn this day
     home_at_start: bool = True  # the resident was not out when the day began

@@ -67,10 +67,9 @@ class DetectionService:
                 if h.hub in self._commissioning:
                     continue
                 snap = snapshots.get(h.id)
-                if snap is not None and snap.version == STATE_VERSION:
-                    self.engine.restore(h.hub, snap.state)
-                    self._watermarks[h.hub] = snap.last_event_id
-                elif snap is not None:  # saved by another version of the model: it cannot be read
+                if snap is not None and not self._restore(h.hub, snap):
+                    # Saved by another version of the model: it cannot be read. The home starts
+                    # afresh (learning again) from the events after the saved watermark.
                     log.warning("detector state from another version: the routine is learned again",
                                 extra=fields(hub=h.hub, version=snap.version, expected=STATE_VERSION))
                 if h.hub_online is False:
@@ -80,6 +79,16 @@ class DetectionService:
         if replayed:
             log.info("detection caught up", extra=fields(events=replayed))
         return replayed
+
+    def _restore(self, hub: str, snap: DetectorState) -> bool:
+        if snap.version != STATE_VERSION:
+            return False
+        try:
+            self.engine.restore(hub, snap.state)
+        except ValueError:  # a part of it (``VersionedState``) refused the version it was saved in
+            return False
+        self._watermarks[hub] = snap.last_event_id
+        return True
 
     def _replay_unseen(self, session: Session) -> int:
         watermark = func.coalesce(DetectorState.last_event_id, 0)

@@ -3,6 +3,10 @@
 Each day's counts are compared with the household's own learned days by a one-sided CUSUM on
 standardised daily values (a slow, steady change adds up; one odd day does not). A change that holds
 for ``absorb_days`` becomes the new normal: the days are learned, the alert is cleared.
+
+Declines are judged on rates: visits per 16 hours at home, so a day out shopping is not "eating
+less". A day spent mostly away (under ``MIN_HOME_HOURS`` at home) says nothing about life at home and
+is skipped, except that night toilet visits seen on such a day still count.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from datetime import datetime
 from river.utils import SortedWindow
 
 from telecare.domain import AlertKind, AlertSignal, ClearSignal
+
+MIN_HOME_HOURS = 8.0
+RATE_HOURS = 16.0  # declines are counted per this many hours at home (a waking day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +39,10 @@ class _Metric:
 METRICS = (
     _Metric("night_toilet", AlertKind.NIGHT_TOILET_INCREASE, +1, 0.7, 0.0, 1.0, 5.0,
             0.5, "night toilet visits"),
-    _Metric("kitchen", AlertKind.KITCHEN_DECLINE, -1, 1.0, 0.25, 1.5, 4.5, 0.5, "kitchen visits a day"),
+    _Metric("kitchen", AlertKind.KITCHEN_DECLINE, -1, 1.0, 0.25, 1.5, 2.5, 0.5,
+            "kitchen visits per 16 hours at home"),
     _Metric("activity", AlertKind.ACTIVITY_DECLINE, -1, 5.0, 0.3, 10.0, 7.0,
-            0.75, "sensor activations a day"),
+            0.75, "sensor activations per 16 hours at home"),
 )
 
 
@@ -50,6 +58,9 @@ class TrendDetector:
     absorb_days
         A shift that has held this many days becomes the new normal.
 
+    ``learn_day`` takes the finished day's counts: ``night_toilet``, ``kitchen`` (visits),
+    ``activity`` (sensor activations) and ``home_hours`` (hours of the day not out of the house).
+
     Examples
     --------
     >>> from datetime import datetime, timedelta, UTC
@@ -58,8 +69,8 @@ class TrendDetector:
     >>> out = []
     >>> for d in range(30):
     ...     nights = [1, 2, 1, 0, 1, 2, 1][d % 7] + (3 if d >= 20 else 0)
-    ...     out += t.learn_day("h-1", day + timedelta(days=d), {"night_toilet": nights, "kitchen": 8,
-    ...                        "activity": 300}, False, {})
+    ...     counts = {"night_toilet": nights, "kitchen": 8, "activity": 300, "home_hours": 20}
+    ...     out += t.learn_day("h-1", day + timedelta(days=d), counts, False, {})
     >>> [(s.kind.value, s.ts.day) for s in out if isinstance(s, AlertSignal)]
     [('night_toilet_increase', 22)]
     """
@@ -84,7 +95,12 @@ class TrendDetector:
             # its low counts say nothing about a decline; more night toilet visits still count.
             if flagged and m.direction < 0:
                 continue
+            home = counts["home_hours"]
             x = float(counts[m.name])
+            if home < MIN_HOME_HOURS and (m.direction < 0 or x == 0):
+                continue  # mostly away: no visits at home is no news
+            if m.direction < 0:
+                x = round(x * RATE_HOURS / home, 2)
             learned = self.learned[m.name]
             if self.days <= self.min_days or len(learned) < 7:
                 if not flagged:
@@ -108,7 +124,11 @@ class TrendDetector:
                     what = "back to normal" if s == 0.0 else "steady for a week: now taken as the new normal"
                     signals.append(ClearSignal(hub, m.kind, end, f"{m.words.capitalize()} {what}."))
                 continue
-            self.pending[m.name] = (self.pending[m.name] + [x])[-self.absorb_days:]
+            # A suspicion that has lasted a week without an alert was nothing: its oldest day is
+            # normal after all (dropping it instead would leave normal without its high days).
+            self.pending[m.name].append(x)
+            while len(self.pending[m.name]) > self.absorb_days:
+                self._learn(m.name, self.pending[m.name].pop(0))
             recent = self.pending[m.name][-3:]
             recent_mean = sum(recent) / len(recent)
             change = m.direction * (recent_mean - mean)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from detection import routine
 from detection.engine import STATE_VERSION, DetectionEngine
 from detection.replay import drive, household_events
 from detection.routine import RoutineConfig, RoutineModel
@@ -46,9 +47,9 @@ def test_snapshots_are_versioned_and_old_safety_only_snapshots_still_load(stream
     engine = DetectionEngine()
     list(drive(engine, spec, events[:2000]))
     state = pickle.loads(engine.dump(spec.hub))
-    assert set(state) == {"safety", "routine", "devices"} and STATE_VERSION == 3
+    assert set(state) == {"safety", "routine", "devices"} and STATE_VERSION == 4
     routine_state = state["routine"].__getstate__()
-    assert routine_state["version"] == 2
+    assert routine_state["version"] == routine.STATE_VERSION == 3
     broken = RoutineModel.__new__(RoutineModel)
     with pytest.raises(ValueError, match="version"):
         broken.__setstate__({**routine_state, "version": 99})
@@ -73,7 +74,8 @@ def test_a_steady_fall_in_kitchen_visits_is_a_trend_and_becomes_the_new_normal()
     for d in range(45):
         kitchen = [9, 10, 8, 11, 9, 10, 9][d % 7] if d < 25 else 4
         signals += detector.learn_day("h-1", start + timedelta(days=d),
-                                      {"night_toilet": 1, "kitchen": kitchen, "activity": 400}, False, {})
+                                      {"night_toilet": 1, "kitchen": kitchen, "activity": 400,
+                                       "home_hours": 16}, False, {})
     kinds = [(type(s).__name__, s.kind.value, (s.ts - start).days) for s in signals]
     raised = [k for k in kinds if k[0] == "AlertSignal"]
     assert raised and raised[0][1] == "kitchen_decline" and 25 <= raised[0][2] <= 28
@@ -91,3 +93,47 @@ def test_an_alerted_day_is_not_learned_as_normal():
     model.learn_one(SensorEvent("h-1", "m", DeviceType.MOTION, Room.KITCHEN, t + timedelta(days=1), 1.0))
     model.check(t + timedelta(days=1, hours=8))
     assert model.days_seen == 2 and len(model.wake) == 1  # a normal day is learned
+
+
+def test_a_fall_in_the_bathroom_does_not_make_long_bathroom_stays_normal():
+    model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+    day0 = datetime(2026, 1, 5, tzinfo=UTC)
+    raised = []
+
+    def seen(at: datetime, room: Room) -> None:
+        raised.extend(s for s in model.learn_one(SensorEvent("h-1", f"m-{room}", DeviceType.MOTION, room, at, 1.0))
+                      if isinstance(s, AlertSignal))
+
+    def ordinary_day(d: int, hours: tuple[float, float] = (0, 24)) -> None:
+        for k in range(31):  # in the kitchen every half hour, 07:00-22:00; the bathroom at 09:00
+            hour = 7 + k / 2
+            if not hours[0] <= hour < hours[1]:
+                continue
+            if hour == 9:
+                for minute in (0, 5, 10):
+                    seen(day0 + timedelta(days=d, hours=9, minutes=minute), Room.BATHROOM)
+            seen(day0 + timedelta(days=d, hours=hour, minutes=12 if hour == 9 else 0), Room.KITCHEN)
+            raised.extend(s for s in model.check(day0 + timedelta(days=d, hours=hour, minutes=20))
+                          if isinstance(s, AlertSignal))
+
+    for d in range(20):
+        ordinary_day(d)
+    assert raised == []
+    # Day 21: into the bathroom at 13:00, then nothing until help comes at 16:30 (after 15:00, so
+    # in the next routine day).
+    ordinary_day(20, hours=(0, 13))
+    seen(day0 + timedelta(days=20, hours=13), Room.BATHROOM)
+    for minute in range(5, 200, 5):
+        raised.extend(s for s in model.check(day0 + timedelta(days=20, hours=13, minutes=minute))
+                      if isinstance(s, AlertSignal))
+    assert {s.kind.value for s in raised} & {"long_bathroom", "inactivity"}
+    ordinary_day(20, hours=(16.5, 24))
+    for d in (21, 22):
+        ordinary_day(d)
+    raised.clear()
+    # Day 24: an hour in the bathroom, moving. Her stays used to last 12 minutes: that is news.
+    for minute in range(0, 65, 5):
+        seen(day0 + timedelta(days=23, hours=9, minutes=minute), Room.BATHROOM)
+        raised.extend(s for s in model.check(day0 + timedelta(days=23, hours=9, minutes=minute + 1))
+                      if isinstance(s, AlertSignal))
+    assert [s.kind.value for s in raised] == ["long_bathroom"]

@@ -1,0 +1,88 @@
+"""What the routine model's acute alerts say: today against the learned normal, with the numbers.
+
+Each function returns ``(summary, evidence)``: the sentence a carer reads, and the figures behind it
+for the API and the audit timeline. The model decides *whether* to alert; this module only words it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from detection.quiet import QuietLimit
+from detection.wording import duration, in_room, local_time
+from telecare.domain import Room
+
+Explained = tuple[str, dict]
+
+
+def where(room: str | None, prefix: str = "") -> str:
+    """``' in the kitchen'``, or with a prefix a sentence: ``' Last seen in the kitchen.'``."""
+    words = in_room(room)
+    if not words:
+        return ""
+    return f"{prefix} {words}." if prefix else f" {words}"
+
+
+def not_returned(out_since: datetime, out: timedelta, usual: float, count: int, outings: int,
+                 tz: str) -> Explained:
+    summary = (
+        f"Went out at {local_time(out_since, tz)} and not back after {duration(out)}. "
+        f"{count} of the last {outings} outings lasted at most {duration(timedelta(minutes=usual))}."
+    )
+    evidence = {"out_since": out_since.isoformat(), "out_minutes": int(out.total_seconds() // 60),
+                "usual_longest_minutes": round(usual), "outings": outings}
+    return summary, evidence
+
+
+def inactivity(since: datetime, quiet: timedelta, limit: QuietLimit, room: str | None, tz: str) -> Explained:
+    if limit.learned:
+        normal = (
+            f"When the house fell quiet around this time of day ({limit.spells} times in recent "
+            f"weeks), it stayed quiet for at most {duration(timedelta(minutes=limit.usual))}."
+        )
+    else:
+        normal = (
+            f"The house seldom falls quiet at this time, so the {duration(timedelta(minutes=limit.limit))} "
+            f"safety limit applies."
+        )
+    summary = f"No movement since {local_time(since, tz)} ({duration(quiet)}). {normal}{where(room, ' Last seen')}"
+    evidence = {
+        "quiet_since": since.isoformat(),
+        "quiet_minutes": int(quiet.total_seconds() // 60),
+        "usual_max_minutes": round(limit.usual),
+        "limit_minutes": round(limit.limit),
+        "spells": limit.spells,
+        "learned": True,
+    }
+    return summary, evidence
+
+
+def not_up(now: datetime, usual_by: datetime, last_seen: datetime, room: str | None, count: int,
+           days: int, kind_of_days: str, tz: str) -> Explained:
+    by = local_time(usual_by, tz)
+    summary = (
+        f"Not up yet at {local_time(now, tz)}: no activity in the kitchen or living areas "
+        f"this morning (last sign {local_time(last_seen, tz)}{where(room)}). Usually up by {by} "
+        f"({count} of the last {days} {kind_of_days})."
+    )
+    evidence = {"usual_latest_wake": by, "days": days, "last_seen": last_seen.isoformat()}
+    return summary, evidence
+
+
+def long_bathroom(room: str, since: datetime, stay: timedelta, usual: float, visits: int, tz: str) -> Explained:
+    summary = (
+        f"In the {room.replace('_', ' ')} since {local_time(since, tz)} ({duration(stay)}). "
+        f"The longest stay in the last {visits} visits was {duration(timedelta(minutes=usual))}."
+    )
+    evidence = {"since": since.isoformat(), "stay_minutes": int(stay.total_seconds() // 60),
+                "usual_longest_minutes": round(usual), "visits": visits}
+    return summary, evidence
+
+
+def night_door(device: str, room: str, at: datetime, hour: int, seen: int, days: int, tz: str) -> Explained:
+    summary = (
+        f"{'Front' if room == Room.FRONT_DOOR else 'Back'} door opened at {local_time(at, tz)}, "
+        f"in the night. In the last {days} days it was opened between {hour:02d}:00 and "
+        f"{(hour + 1) % 24:02d}:00 on {seen} days."
+    )
+    return summary, {"device": device, "days_with_door_this_hour": seen, "days": days}

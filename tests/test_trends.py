@@ -1,0 +1,77 @@
+"""Trends over days as a carer sees them: a real decline is raised, a busy life outside is not."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from detection.routine import RoutineConfig, RoutineModel
+from detection.trends import TrendDetector
+from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
+
+START = datetime(2026, 1, 1, 15, tzinfo=UTC)
+
+
+def raised(days: list[dict]) -> list[tuple[str, int]]:
+    """(kind, day index) of each trend alert over these days' counts."""
+    detector = TrendDetector(28, 14)
+    out = []
+    for d, counts in enumerate(days):
+        for s in detector.learn_day("h-1", START + timedelta(days=d), counts, False, {}):
+            if isinstance(s, AlertSignal):
+                out.append((s.kind.value, d))
+    return out
+
+
+def day(kitchen: float, home_hours: float, night_toilet: int = 1) -> dict:
+    return {"night_toilet": night_toilet, "kitchen": kitchen, "activity": 25 * home_hours,
+            "home_hours": home_hours}
+
+
+def test_days_out_of_the_house_are_not_read_as_eating_less():
+    rng = random.Random(7)
+    days = []
+    for d in range(60):
+        per_16_hours = rng.choice([5, 6, 6, 7])
+        # From day 20, out for much of every other day: fewer visits, the same habits at home.
+        home = rng.choice([4, 7, 9, 11]) if d >= 20 and d % 2 else 16
+        days.append(day(kitchen=round(per_16_hours * home / 16), home_hours=home))
+    assert raised(days) == []
+
+
+def test_fewer_kitchen_visits_per_hour_at_home_is_raised_within_a_week():
+    rng = random.Random(8)
+    days = [day(kitchen=rng.choice([5, 6, 6, 7]), home_hours=rng.choice([12, 14, 16])) for _ in range(25)]
+    days += [day(kitchen=rng.choice([2, 2, 3]), home_hours=rng.choice([12, 14, 16])) for _ in range(10)]
+    kitchen = [d for kind, d in raised(days) if kind == "kitchen_decline"]
+    assert kitchen and 25 <= kitchen[0] <= 31
+
+
+def test_staying_home_every_night_is_not_more_night_toilet_visits():
+    # For a month she spent every other night at her daughter's (nothing seen those nights), then
+    # stays home every night, up twice a night as always.
+    days = [day(6, 2 if d < 30 and d % 2 else 16, night_toilet=0 if d < 30 and d % 2 else 2)
+            for d in range(50)]
+    assert raised(days) == []
+
+
+def test_time_out_of_the_house_is_counted_per_routine_day():
+    model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+
+    def seen(at: datetime, room: Room, device_type: DeviceType = DeviceType.MOTION) -> None:
+        model.learn_one(SensorEvent("h-1", f"{device_type}-{room}", device_type, room, at, 1.0))
+
+    t = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # a routine day runs 15:00 to 15:00
+    seen(t, Room.KITCHEN)
+    seen(t + timedelta(hours=1), Room.FRONT_DOOR, DeviceType.CONTACT)  # out at 17:00
+    seen(t + timedelta(hours=4), Room.FRONT_DOOR, DeviceType.CONTACT)  # back at 20:00...
+    seen(t + timedelta(hours=4, minutes=5), Room.HALLWAY)  # ...and seen inside at 20:05
+    assert model.day.away == 185.0
+    finished = []
+    learn_day = model.trends.learn_day
+    model.trends.learn_day = lambda hub, end, counts, *rest: finished.append(counts) or learn_day(
+        hub, end, counts, *rest)
+    seen(t + timedelta(hours=18), Room.FRONT_DOOR, DeviceType.CONTACT)  # out at 10:00, over the day's end
+    seen(t + timedelta(hours=24, minutes=10), Room.KITCHEN)  # back at 16:10, the next routine day
+    assert finished[0]["home_hours"] == 24 - (185 + 300) / 60  # out 17:00-20:05 and 10:00-15:00
+    assert model.day.away == 70.0  # and 15:00-16:10 in the new day
