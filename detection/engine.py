@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from detection.device_health import DeviceHealth
@@ -46,17 +47,19 @@ class DetectionEngine:
         self.routines: dict[str, RoutineModel] = {}
         self.health: dict[str, DeviceHealth] = {}
 
-    def add_household(self, hub: str, timezone: str) -> SafetyMonitor:
+    def add_household(self, hub: str, timezone: str, learning_days: int | None = None) -> SafetyMonitor:
+        """Start monitoring a home; ``learning_days`` is its own learning period (default: the
+        engine's routine settings)."""
         monitor = self.monitors.get(hub)
         if monitor is None:
             monitor = self.monitors[hub] = SafetyMonitor(hub, timezone, self.config)
         if self.learn and hub not in self.routines:
-            self.routines[hub] = self.model(hub, timezone, self.routine_config)
+            self.routines[hub] = self.model(hub, timezone, self._routine_config(learning_days))
         if hub not in self.health:
             self.health[hub] = DeviceHealth(hub, timezone)
         return monitor
 
-    def restore(self, hub: str, blob: bytes) -> SafetyMonitor:
+    def restore(self, hub: str, blob: bytes, learning_days: int | None = None) -> SafetyMonitor:
         state = pickle.loads(blob)
         if isinstance(state, SafetyMonitor):  # a version 1 snapshot: the safety rules only
             state = {"safety": state, "routine": None}
@@ -64,13 +67,19 @@ class DetectionEngine:
         monitor.config = self.config  # settings may have changed since the snapshot
         self.monitors[hub] = monitor
         routine = state.get("routine")
+        config = self._routine_config(learning_days)
         if routine is not None:
-            routine.config = self.routine_config
+            routine.config = config
             self.routines[hub] = routine
         elif self.learn:
-            self.routines[hub] = self.model(hub, monitor.timezone, self.routine_config)
+            self.routines[hub] = self.model(hub, monitor.timezone, config)
         self.health[hub] = state.get("devices") or DeviceHealth(hub, monitor.timezone)
         return monitor
+
+    def _routine_config(self, learning_days: int | None) -> RoutineConfig:
+        if learning_days is None or learning_days == self.routine_config.learning_days:
+            return self.routine_config
+        return replace(self.routine_config, learning_days=learning_days)
 
     def dump(self, hub: str) -> bytes:
         state = {"safety": self.monitors[hub], "routine": self.routines.get(hub),

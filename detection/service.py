@@ -67,7 +67,7 @@ class DetectionService:
                 if h.hub in self._commissioning:
                     continue
                 snap = snapshots.get(h.id)
-                if snap is not None and not self._restore(h.hub, snap):
+                if snap is not None and not self._restore(h, snap):
                     # Saved by another version of the model: it cannot be read. The home starts
                     # afresh (learning again) from the events after the saved watermark.
                     log.warning("detector state from another version: the routine is learned again",
@@ -80,14 +80,14 @@ class DetectionService:
             log.info("detection caught up", extra=fields(events=replayed))
         return replayed
 
-    def _restore(self, hub: str, snap: DetectorState) -> bool:
+    def _restore(self, household: Household, snap: DetectorState) -> bool:
         if snap.version != STATE_VERSION:
             return False
         try:
-            self.engine.restore(hub, snap.state)
+            self.engine.restore(household.hub, snap.state, household.learning_days)
         except ValueError:  # a part of it (``VersionedState``) refused the version it was saved in
             return False
-        self._watermarks[hub] = snap.last_event_id
+        self._watermarks[household.hub] = snap.last_event_id
         return True
 
     def _replay_unseen(self, session: Session) -> int:
@@ -218,7 +218,7 @@ class DetectionService:
             self._commissioning.add(household.hub)
             return
         self._commissioning.discard(household.hub)
-        self.engine.add_household(household.hub, household.timezone)
+        self.engine.add_household(household.hub, household.timezone, household.learning_days)
 
     def _went_live(self, hubs: set[str]) -> set[str]:
         """Which of these commissioning homes an installer has taken live since (read each batch
