@@ -1,4 +1,5 @@
-"""Detection benchmarks: replay speed, one household's model size, restoring a fleet's models.
+"""Detection benchmarks: replay speed, one household's model size, restoring a fleet's models,
+relearning a home from its stored month after an upgrade.
 
     python -m benchmarks.detection [--days 60] [--households 10000]
 
@@ -13,9 +14,11 @@ import gc
 import pickle
 import time
 import tracemalloc
+from datetime import timedelta
 
 from detection.engine import DetectionEngine
 from detection.replay import drive, household_events
+from detection.service import RELEARN_STEP
 from simulator.simulation import build_homes
 
 
@@ -62,6 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     tracemalloc.stop()
     print(f"in RAM (restored, tracemalloc): {in_ram / 1024:.1f} KB")
     del restored
+
+    month = [e for e in events if e.ts >= events[-1].ts - timedelta(days=28)]
+    scratch = DetectionEngine()
+    t0 = time.perf_counter()
+    for _ in drive(scratch, spec, month, step=RELEARN_STEP):
+        pass
+    elapsed = time.perf_counter() - t0
+    print(f"relearn one home from its last 28 days ({len(month)} events, "
+          f"{RELEARN_STEP.seconds // 60}-min ticks): {elapsed:.2f} s; "
+          f"{args.households:,} homes on one core: {elapsed * args.households / 60:.0f} min")
 
     fleet = DetectionEngine()
     t0 = time.perf_counter()

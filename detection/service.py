@@ -4,6 +4,11 @@ State is kept per household (keyed by hub) and saved as a versioned snapshot wit
 of the last event it has seen. On start every household is restored and the events stored after its
 watermark are replayed through it, so an event that was committed but not yet seen by detection when
 the process died still raises its alert; alert occurrences are idempotent, so nothing is raised twice.
+
+A snapshot saved by another version of the model cannot be read. Rather than leave that home blind
+to its routine for another learning period after every upgrade, the service relearns it in the
+background from the events it has stored (the last ``window_days``): the safety rules and a fresh
+model run meanwhile, and the relearned model takes over once it has caught up.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import AlertChange, apply_clear, apply_signal
 from detection.engine import STATE_VERSION, DetectionEngine
+from detection.replay import drive
 from detection.safety import SafetyConfig, Signal
 from telecare import metrics
 from telecare.clock import Clock
 from telecare.db import is_transient, session_scope
-from telecare.domain import AlertSignal, DeviceType, HouseholdStatus, Room, SensorEvent
+from telecare.domain import AlertSignal, DeviceType, HouseholdSpec, HouseholdStatus, Room, SensorEvent
 from telecare.logs import fields
 from telecare.models import DetectorState, Device, Event, Household, utcnow
 
@@ -32,6 +38,9 @@ log = logging.getLogger(__name__)
 ChangeListener = Callable[[list[AlertChange]], None]
 REPLAY_CHUNK = 2000
 CONTEXT_REFRESH = timedelta(seconds=30)  # how soon away mode set by a carer reaches detection
+# Relearning ticks the model's clock every 5 minutes of event time, not every minute as live: a fifth
+# of the time (0.3 s for a month of a home), and a silence that was alerted is still seen as one.
+RELEARN_STEP = timedelta(minutes=5)
 
 
 class DetectionService:
@@ -56,6 +65,7 @@ class DetectionService:
         self._lock = threading.RLock()
         self._closing = threading.Event()
         self._context_at: datetime | None = None
+        self._relearn: dict[str, int] = {}  # hub -> watermark of its unreadable snapshot
 
     # ------------------------------------------------------------------ start and stop
     def recover(self) -> int:
@@ -68,10 +78,12 @@ class DetectionService:
                     continue
                 snap = snapshots.get(h.id)
                 if snap is not None and not self._restore(h, snap):
-                    # Saved by another version of the model: it cannot be read. The home starts
-                    # afresh (learning again) from the events after the saved watermark.
+                    # Saved by another version of the model: it cannot be read. A fresh model takes
+                    # the events after the saved watermark; ``relearn_pending`` rebuilds the routine
+                    # from the stored history and swaps it in.
                     log.warning("detector state from another version: the routine is learned again",
                                 extra=fields(hub=h.hub, version=snap.version, expected=STATE_VERSION))
+                    self._relearn[h.hub] = snap.last_event_id
                 if h.hub_online is False:
                     self.engine.hub_status(h.hub, False, h.hub_status_at or self.clock.now())
             replayed = self._replay_unseen(session)
@@ -103,17 +115,91 @@ class DetectionService:
         )
         chunk: list[SensorEvent] = []
         count = 0
-        for event, key, dtype, room, hub in session.execute(query):
-            chunk.append(
-                SensorEvent(
-                    hub, key, DeviceType(dtype), Room(room), event.event_time, event.value,
-                    id=event.id, late=event.late,
-                )
-            )
+        for row in session.execute(query):
+            chunk.append(_sensor_event(*row))
             if len(chunk) >= REPLAY_CHUNK:
                 count += self._observe(chunk)
                 chunk = []
         return count + (self._observe(chunk) if chunk else 0)
+
+    # ------------------------------------------------------------------ relearning after an upgrade
+    def relearn_pending(self) -> int:
+        """Relearn the routine of every home whose snapshot could not be read. Returns how many.
+
+        Each home is rebuilt in a scratch engine from its stored events of the last ``window_days``
+        up to its watermark, outside the lock; then, under the lock, the events that arrived
+        meanwhile are played into it too and it replaces the fresh model. Alerts are not raised
+        again: those events were judged live when they came. Until then the home is not
+        snapshotted, so a crash meanwhile finds the old snapshot and relearns again.
+        """
+        done = 0
+        for hub in list(self._relearn):
+            try:
+                self._relearn_one(hub)
+                done += 1
+            except Exception:  # one home's history must not stop the others' relearning
+                log.exception("relearning failed: the routine is learned from new events",
+                              extra=fields(hub=hub))
+                self._relearn.pop(hub, None)
+        return done
+
+    def _relearn_one(self, hub: str) -> None:
+        with self._lock:
+            upto = max(self._relearn[hub], self._watermarks.get(hub, 0))
+            monitor = self.engine.monitors[hub]
+            routine = self.engine.routines[hub]
+            learning_days = routine.config.learning_days
+        spec = HouseholdSpec(hub, "", monitor.timezone, ())
+        scratch = DetectionEngine(self.engine.config, self.engine.routine_config)
+        scratch.add_household(hub, monitor.timezone, learning_days)
+        days = max(routine.config.window_days, learning_days)
+        with self.factory() as session:
+            history = self._history(session, hub, 0, upto, days)
+        for _ in drive(scratch, spec, history, step=RELEARN_STEP):
+            pass  # judged live when they came: nothing is raised again
+        with self._lock:
+            latest = self._watermarks.get(hub, 0)
+            if latest > upto:  # what came in while the history was replayed
+                with self.factory() as session:
+                    recent = self._history(session, hub, upto, latest, None)
+                start = history[-1].ts if history else None
+                for _ in drive(scratch, spec, recent, step=RELEARN_STEP, start=start):
+                    pass
+            away, online = monitor.away, monitor.hub_online
+            self.engine.restore(hub, scratch.dump(hub), learning_days)
+            self.engine.set_away(hub, away)  # what carers and the hub said since the start still holds
+            if not online:
+                self.engine.hub_status(hub, False, self.clock.now())
+            self._watermarks[hub] = max(latest, upto)
+            del self._relearn[hub]
+            self._dirty.add(hub)
+            relearned = self.engine.routines[hub].days_seen
+        log.info("routine relearned from stored events",
+                 extra=fields(hub=hub, events=len(history), days=relearned))
+
+    def _history(
+        self, session: Session, hub: str, after: int, upto: int, days: int | None
+    ) -> list[SensorEvent]:
+        """A home's stored events with ids in (``after``, ``upto``], in storage order; with ``days``,
+        only those of the last ``days`` days before the last of them (and not before it went live)."""
+        household_id = self._household_ids[hub]
+        mine = (Event.household_id == household_id, Event.id > after, Event.id <= upto)
+        query = (
+            select(Event, Device.key, Device.type, Device.room, Household.hub)
+            .join(Device, Device.id == Event.device_id)
+            .join(Household, Household.id == Event.household_id)
+            .where(*mine)
+            .order_by(Event.id)
+        )
+        if days is not None:
+            last = session.scalar(select(func.max(Event.event_time)).where(*mine))
+            if last is None:
+                return []
+            since = last - timedelta(days=days)
+            if hub in self._live_at:
+                since = max(since, self._live_at[hub])
+            query = query.where(Event.event_time >= since)
+        return [_sensor_event(*row) for row in session.execute(query)]
 
     def snapshot(self, everything: bool = False) -> int:
         """Save the state of every household that changed since the last snapshot."""
@@ -122,7 +208,7 @@ class DetectionService:
             rows = [
                 (self._household_ids[h], self.engine.dump(h), self._watermarks.get(h, 0))
                 for h in hubs
-                if h in self._household_ids
+                if h in self._household_ids and h not in self._relearn
             ]
             self._dirty.clear()
         if not rows:
@@ -285,3 +371,8 @@ class DetectionService:
             except Exception:
                 log.exception("alert listener failed")
         return changes
+
+
+def _sensor_event(event: Event, key: str, dtype: str, room: str, hub: str) -> SensorEvent:
+    return SensorEvent(hub, key, DeviceType(dtype), Room(room), event.event_time, event.value,
+                       id=event.id, late=event.late)

@@ -92,6 +92,9 @@ class TelecareService:
         self.scheduler.add_job(
             self.detection.snapshot, "interval", seconds=s.snapshot_s, id="snapshot", **common
         )
+        # Homes whose saved model an upgrade cannot read are relearned from their stored events in
+        # the background, once, while ingest and the safety rules run.
+        self.scheduler.add_job(self.detection.relearn_pending, id="relearn", **common)
         # Escalation steps and reminders are due by timestamps stored on the alerts, so a run that
         # was missed while the process was down simply finds them due at the next one.
         self.scheduler.add_job(
