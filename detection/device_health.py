@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from detection.versioned import VersionedState
 from detection.wording import duration, local_time
@@ -60,6 +60,7 @@ BATTERY_LOW = 15  # percent: a week or two left on most sensors; change it on th
 BATTERY_REPLACED = 30  # back above this after a low reading: the battery was changed
 SELF_REPORTING = timedelta(hours=2)  # a device never silent longer than this reports by itself
 ACTIVE_ELSEWHERE = timedelta(minutes=30)
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -86,6 +87,12 @@ class DeviceHealth(VersionedState):
     """
 
     STATE_VERSION = STATE_VERSION  # pickled with the state (``VersionedState``)
+    # When the next device can be judged silent: no tick before it scans the devices. A report only
+    # moves its own device's time later, so this stays a safe lower bound until a usual silence
+    # changes. ``_waiting``: a device is past its limit but could not be judged (nobody about).
+    # Caches, not state: never pickled; the class defaults (also for restored state) mean work it out.
+    _due: datetime | None = None
+    _waiting = True
 
     def __init__(self, hub: str, timezone: str, min_silence: timedelta = timedelta(minutes=30)) -> None:
         self.hub = hub
@@ -95,6 +102,16 @@ class DeviceHealth(VersionedState):
         self.hub_online = True
         self.hub_offline_since: datetime | None = None
         self.away = False
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_due", None)
+        state.pop("_waiting", None)
+        return state
+
+    def set_away(self, away: bool) -> None:
+        self.away = away
+        self._due = None
 
     # ------------------------------------------------------------------ learning side
     def learn_one(self, event: SensorEvent) -> list[Signal]:
@@ -110,11 +127,13 @@ class DeviceHealth(VersionedState):
                 new_day = day not in d.longest
                 d.longest[day] = gap
                 d.usual = None
+                self._due = None  # its usual silence may have changed: so may when it is due
                 if new_day:
                     for old in [k for k in d.longest if (day - k).days >= DAYS_KEPT]:
                         del d.longest[old]
         if d.flagged is not None:
             d.flagged = None
+            self._due = None  # it was left out of when the next device is due: it counts again
             signals.append(ClearSignal(self.hub, AlertKind.DEVICE_OFFLINE, event.ts,
                                        f"The {self._name(event.device)} is reporting again "
                                        f"({local_time(event.ts, self.timezone)})."))
@@ -123,6 +142,8 @@ class DeviceHealth(VersionedState):
             d.last = event.ts
         if event.device_type in PRESENCE_TYPES and event.active:
             d.last_active = max(filter(None, (d.last_active, event.ts)))
+            if self._waiting:  # a motion sensor's silence can be judged now someone is about
+                self._due = None
         return signals
 
     def _battery(self, event: SensorEvent, d: _Device) -> list[Signal]:
@@ -152,6 +173,7 @@ class DeviceHealth(VersionedState):
         if online == self.hub_online:
             return []
         self.hub_online = online
+        self._due = None
         when = local_time(at, self.timezone)
         if not online:
             self.hub_offline_since = at
@@ -184,19 +206,26 @@ class DeviceHealth(VersionedState):
 
     def score_one(self, now: datetime) -> list[AlertSignal]:
         """``device_offline`` for each device silent far longer than usual for it (once per silence)."""
-        if not self.hub_online:
+        if not self.hub_online or (self._due is not None and now <= self._due):
             return []
         signals: list[AlertSignal] = []
+        # Until a report comes, a device can only become due when its silence passes its limit; one
+        # already reported, or not judgeable now (which only another report can change), never.
+        due, waiting = _NEVER, False
         for key, d in self.devices.items():
-            # Cheapest test first: this runs for every device on every tick.
-            if d.last is None or now - d.last <= self.min_silence:
+            usual = self.usual_silence(key) if d.last is not None else None
+            if usual is None:  # nothing heard yet, or still learning (only a report changes that)
+                continue
+            limit = d.last + max(self.min_silence, usual * FACTOR)
+            if now <= limit:
+                due = min(due, limit)
                 continue
             silent = now - d.last
-            usual = self.usual_silence(key)
-            if usual is None or silent <= usual * FACTOR:
-                continue
             flag = f"{key}@{d.last.isoformat()}"
-            if d.flagged == flag or not self._judged(key, d, usual, now):
+            if d.flagged == flag:
+                continue
+            if not self._judged(key, d, usual, now):
+                waiting = True
                 continue
             d.flagged = flag
             signals.append(AlertSignal(
@@ -208,6 +237,7 @@ class DeviceHealth(VersionedState):
                 evidence={"device": key, "room": d.room, "silent_s": int(silent.total_seconds()),
                           "usual_silence_s": int(usual.total_seconds())},
             ))
+        self._due, self._waiting = due, waiting
         return signals
 
     def _judged(self, key: str, d: _Device, usual: timedelta, now: datetime) -> bool:

@@ -120,7 +120,7 @@ class DetectionEngine:
         if monitor is not None:
             monitor.away = away
         if hub in self.health:
-            self.health[hub].away = away
+            self.health[hub].set_away(away)
 
     def monitoring(self, hub: str) -> bool:
         """Whether the household's routine is learned (alerts on it are raised)."""

@@ -64,6 +64,25 @@ def test_a_sensor_that_stops_reporting_is_reported_within_twice_its_usual_silenc
     assert [s.kind for s in back] == [AlertKind.DEVICE_OFFLINE]  # a clear: reporting again
 
 
+def test_a_sensor_that_comes_back_and_stops_again_is_reported_again_on_time():
+    engine = DetectionEngine()
+    engine.add_household("h1", "UTC")
+    now = lived_week(engine)
+    for _ in range(2):  # reported, back for an hour, silent again
+        last_temp, raised = now - timedelta(minutes=30), []
+        usual = engine.health["h1"].usual_silence("temp")  # the silence it came back from counts
+        while not raised:
+            engine.process([SensorEvent("h1", "m-kitchen", DeviceType.MOTION, Room.KITCHEN, now, 1.0)])
+            raised = offline_alerts(engine.tick(now))
+            now += timedelta(minutes=1)
+        assert usual * 1.75 <= raised[0].ts - last_temp <= usual * 2
+        for minute in range(0, 60, 30):
+            engine.process([SensorEvent("h1", "temp", DeviceType.TEMPERATURE, Room.KITCHEN,
+                                        now + timedelta(minutes=minute), 19.0)])
+            engine.tick(now + timedelta(minutes=minute))
+        now += timedelta(minutes=60)
+
+
 def test_a_motion_sensor_quiet_every_night_is_not_called_offline():
     engine = DetectionEngine()
     engine.add_household("h1", "UTC")
