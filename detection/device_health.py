@@ -90,7 +90,7 @@ class DeviceHealth(VersionedState):
     # When the next device can be judged silent: no tick before it scans the devices. A report only
     # moves its own device's time later, so this stays a safe lower bound until a usual silence
     # changes. ``_waiting``: a device is past its limit but could not be judged (nobody about).
-    # Caches, not state: never pickled; the class defaults (also for restored state) mean work it out.
+    CACHES = ("_due", "_waiting")
     _due: datetime | None = None
     _waiting = True
 
@@ -102,12 +102,6 @@ class DeviceHealth(VersionedState):
         self.hub_online = True
         self.hub_offline_since: datetime | None = None
         self.away = False
-
-    def __getstate__(self) -> dict:
-        state = super().__getstate__()
-        state.pop("_due", None)
-        state.pop("_waiting", None)
-        return state
 
     def set_away(self, away: bool) -> None:
         self.away = away

@@ -90,6 +90,9 @@ class QuietSpells(VersionedState):
     """
 
     STATE_VERSION = 2  # 2: each half hour's spells in a compact array, oldest first
+    # The half hour of the last quiet spell asked about: a tick asks about the same one every minute.
+    CACHES = ("_asked",)
+    _asked: tuple[datetime, int] | None = None
 
     def __init__(
         self,
@@ -132,7 +135,10 @@ class QuietSpells(VersionedState):
         self._limits = [self._compute(s) for s in range(SLOTS)]
 
     def limit(self, began: datetime) -> QuietLimit:
-        return self._limits[self.slot(began)]
+        asked = self._asked
+        if asked is None or asked[0] != began:
+            asked = self._asked = (began, self.slot(began))
+        return self._limits[asked[1]]
 
     def _compute(self, s: int) -> QuietLimit:
         for reach in (self.reach, 3 * self.reach):

@@ -103,6 +103,10 @@ class RoutineModel(VersionedState):
     """
 
     STATE_VERSION = STATE_VERSION  # pickled with the state (``VersionedState``)
+    # This morning's getting-up limit (day start, (window, usual, count) or None): the learned
+    # mornings change only when a day ends, and a tick asks every minute until the person is up.
+    CACHES = ("_morning",)
+    _morning: tuple[datetime, tuple[SortedWindow, float, int] | None] | None = None
 
     def __init__(self, hub: str, timezone: str, config: RoutineConfig | None = None) -> None:
         self.hub = hub
@@ -249,9 +253,9 @@ class RoutineModel(VersionedState):
             seen = self.resumed_at  # the hub was offline: nothing could be seen before it came back
         quiet = now - seen
         hours = (now - day.start).total_seconds() / 3600
-        wake = self._wake_window(day) if day.wake is None else None
-        if wake is not None and len(wake) >= 5 and self._wake_reliable:
-            usual, count = upper(wake, self.config.wake_quantile)
+        morning = self._morning_limit(day) if day.wake is None else None
+        if morning is not None:
+            wake, usual, count = morning
             latest = usual + self.config.wake_margin.total_seconds() / 3600
             # Seen in the last half hour outside the bedroom (washing, dressing): up, not yet in
             # the kitchen. Someone who falls there goes quiet, and is judged then.
@@ -286,6 +290,17 @@ class RoutineModel(VersionedState):
         A mat that stays on while the person is seen in the kitchen is a bag on the bed, not sleep.
         """
         return bool(self.beds) and self.last_room == Room.BEDROOM
+
+    def _morning_limit(self, day: RoutineDay) -> tuple[SortedWindow, float, int] | None:
+        """(learned mornings, usual latest getting-up hour, mornings at or before it), or None when
+        too few or too unreliable mornings are learned to judge this one."""
+        cached = self._morning
+        if cached is None or cached[0] != day.start:
+            wake = self._wake_window(day)
+            judged = len(wake) >= 5 and self._wake_reliable
+            cached = self._morning = (day.start, (wake, *upper(wake, self.config.wake_quantile))
+                                      if judged else None)
+        return cached[1]
 
     def _wake_window(self, day: RoutineDay) -> SortedWindow:
         """Getting-up times of the same kind of morning (weekend or weekday) once there are 6 of

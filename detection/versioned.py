@@ -24,9 +24,14 @@ class VersionedState:
     """
 
     STATE_VERSION: ClassVar[int]
+    # Attributes that are caches, not state: never pickled. Give each a class-level default that
+    # means "work it out again", which is also what a restored object starts with.
+    CACHES: ClassVar[tuple[str, ...]] = ()
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
+        for name in self.CACHES:
+            state.pop(name, None)
         state["version"] = self.STATE_VERSION
         return state
 
