@@ -114,7 +114,9 @@ class DeviceHealth(VersionedState):
         if d is None:
             d = self.devices[event.device] = _Device(event.device_type, str(event.room))
         signals: list[Signal] = []
-        if d.last is not None and event.ts > d.last:
+        # A silence that was reported as the device being offline is not how it usually behaves:
+        # learning it would make the next outage take twice as long to report.
+        if d.last is not None and event.ts > d.last and d.flagged is None:
             gap = (event.ts - d.last).total_seconds()
             day = event.ts.date()
             if gap > d.longest.get(day, 0.0):
@@ -219,7 +221,9 @@ class DeviceHealth(VersionedState):
             if d.flagged == flag:
                 continue
             if not self._judged(key, d, usual, now):
-                waiting = True
+                # A motion sensor waits for someone to be about; the others only a new usual
+                # silence (or the end of away mode) can make judgeable, and those recompute.
+                waiting = waiting or (d.device_type is DeviceType.MOTION and not self.away)
                 continue
             d.flagged = flag
             signals.append(AlertSignal(
