@@ -122,6 +122,12 @@ class DetectionEngine:
         if hub in self.health:
             self.health[hub].set_away(away)
 
+    def set_tolerance(self, hub: str, tolerance: dict[str, float]) -> None:
+        """How much wider than learned each kind's limits are in this home (``detection.feedback``)."""
+        routine = self.routines.get(hub)
+        if routine is not None:
+            routine.tolerance = tolerance
+
     def monitoring(self, hub: str) -> bool:
         """Whether the household's routine is learned (alerts on it are raised)."""
         return bool(getattr(self.routines.get(hub), "monitoring", False))

@@ -22,7 +22,9 @@ During the first ``learning_days`` days nothing is scored: only the safety rules
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from river.utils import SortedWindow
@@ -105,8 +107,11 @@ class RoutineModel(VersionedState):
     STATE_VERSION = STATE_VERSION  # pickled with the state (``VersionedState``)
     # This morning's getting-up limit (day start, (window, usual, count) or None): the learned
     # mornings change only when a day ends, and a tick asks every minute until the person is up.
-    CACHES = ("_morning",)
+    CACHES = ("_morning", "tolerance")
     _morning: tuple[datetime, tuple[SortedWindow, float, int] | None] | None = None
+    # How much wider than learned each kind's limit is, from responders' verdicts
+    # (``detection.feedback``): kind -> factor. Read from the alerts, so not part of the state.
+    tolerance: MappingProxyType[str, float] | dict[str, float] = MappingProxyType({})
 
     def __init__(self, hub: str, timezone: str, config: RoutineConfig | None = None) -> None:
         self.hub = hub
@@ -256,7 +261,7 @@ class RoutineModel(VersionedState):
         morning = self._morning_limit(day) if day.wake is None else None
         if morning is not None:
             wake, usual, count = morning
-            latest = usual + self.config.wake_margin.total_seconds() / 3600
+            latest = usual + self._widen(AlertKind.NOT_UP) * self.config.wake_margin.total_seconds() / 3600
             # Seen in the last half hour outside the bedroom (washing, dressing): up, not yet in
             # the kitchen. Someone who falls there goes quiet, and is judged then.
             stirring = quiet < _STIRRING and self.last_room != Room.BEDROOM
@@ -269,6 +274,8 @@ class RoutineModel(VersionedState):
         else:
             asleep = False
         limit = self.quiet.limit(seen)
+        if (wider := self._widen(AlertKind.INACTIVITY)) > 1.0:  # never past the absolute limit
+            limit = replace(limit, limit=min(limit.limit * wider, max(limit.limit, self.quiet.cap)))
         if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
             signals += self._inactivity(now, quiet, limit)
         # The bathroom is judged when the person is up: out of bed, or (no bed sensor) went in at a
@@ -278,7 +285,8 @@ class RoutineModel(VersionedState):
         ):
             stay = now - self.room_since
             usual, count = upper(self.stays, 1.0)
-            limit_b = max(self.config.bathroom_floor.total_seconds() / 60, usual * self.config.bathroom_margin)
+            limit_b = self._widen(AlertKind.LONG_BATHROOM) * max(
+                self.config.bathroom_floor.total_seconds() / 60, usual * self.config.bathroom_margin)
             if stay.total_seconds() / 60 > limit_b and quiet.total_seconds() / 60 > 0:
                 signals += self._long_bathroom(now, stay, usual)
         return signals
@@ -329,7 +337,7 @@ class RoutineModel(VersionedState):
             return []
         out = now - self.out_since
         usual, count = upper(self.outings, self.config.outing_quantile)
-        limit = max(usual * self.config.quiet_margin + 60, 180.0)
+        limit = self._widen(AlertKind.NOT_RETURNED) * max(usual * self.config.quiet_margin + 60, 180.0)
         key = f"out-since:{self.out_since.isoformat()}"
         if out.total_seconds() / 60 <= limit or self.open.get("not_returned") == key:
             return []
@@ -369,7 +377,11 @@ class RoutineModel(VersionedState):
         return self._raise(AlertKind.NIGHT_WANDERING, event.ts, key, *words.night_door(
             event.device, event.room, event.ts, hour, seen, len(days), self.timezone))
 
+    def _widen(self, kind: AlertKind) -> float:
+        return self.tolerance.get(kind.value, 1.0)
+
     def _raise(self, kind: AlertKind, ts: datetime, key: str, summary: str, evidence: dict) -> list[Signal]:
+        summary, evidence = words.widened(summary, evidence, self._widen(kind))
         self.open[kind.value] = key
         if kind in _ABSENCE:
             self.silence_alerted = self.last_presence
@@ -428,5 +440,5 @@ class RoutineModel(VersionedState):
             for stay in day.stays:
                 self.stays.append(stay)
             self.door_days = (self.door_days + [day.door_hours])[-self.config.window_days:]
-        signals += self.trends.learn_day(self.hub, day.end, counts, day.flagged, self.open)
+        signals += self.trends.learn_day(self.hub, day.end, counts, day.flagged, self.open, self.tolerance)
         return signals

@@ -23,6 +23,14 @@ def where(room: str | None, prefix: str = "") -> str:
     return f"{prefix} {words}." if prefix else f" {words}"
 
 
+def widened(summary: str, evidence: dict, factor: float) -> Explained:
+    """Say so when responders' false alarms have widened this home's limit for this kind."""
+    if factor <= 1.0:
+        return summary, evidence
+    wider = f"{summary} (This home's limit is {round(100 * (factor - 1))}% wider than learned after false alarms.)"
+    return wider, {**evidence, "widened": factor}
+
+
 def not_returned(out_since: datetime, out: timedelta, usual: float, count: int, outings: int,
                  tz: str) -> Explained:
     summary = (

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import AlertChange, apply_clear, apply_signal
 from detection.engine import STATE_VERSION, DetectionEngine
+from detection.feedback import tolerances
 from detection.replay import drive
 from detection.safety import SafetyConfig, Signal
 from telecare import metrics
@@ -245,10 +246,13 @@ class DetectionService:
             self._observe(events)
 
     def refresh_context(self, now: datetime) -> None:
-        """Read what people set (away mode) and write what the model reached (learning → monitoring).
+        """Read what people set (away mode, verdicts on alerts) and write what the model reached
+        (learning → monitoring).
 
-        Both live in the households table, the one store every worker and the web app share."""
+        They live in the households and alerts tables, the one store every worker and the web app
+        share."""
         with self._lock, session_scope(self.factory) as session:
+            widened = tolerances(session, now)
             for household in session.scalars(select(Household)):
                 hub = household.hub
                 if hub not in self._household_ids:
@@ -258,6 +262,7 @@ class DetectionService:
                         continue
                     self._register(household)
                 self.engine.set_away(hub, household.away_until is not None and household.away_until > now)
+                self.engine.set_tolerance(hub, widened.get(household.id, {}))
                 if household.status == "learning" and self.engine.monitoring(hub):
                     household.status = "monitoring"
         self._context_at = now

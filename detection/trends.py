@@ -12,11 +12,14 @@ is skipped, except that night toilet visits seen on such a day still count.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
+from types import MappingProxyType
 
 from river.utils import SortedWindow
 
+from detection.routine_words import widened
 from telecare.domain import AlertKind, AlertSignal, ClearSignal
 
 MIN_HOME_HOURS = 8.0
@@ -59,7 +62,9 @@ class TrendDetector:
         A shift that has held this many days becomes the new normal.
 
     ``learn_day`` takes the finished day's counts: ``night_toilet``, ``kitchen`` (visits),
-    ``activity`` (sensor activations) and ``home_hours`` (hours of the day not out of the house).
+    ``activity`` (sensor activations) and ``home_hours`` (hours of the day not out of the house);
+    ``tolerance`` (kind -> factor, from responders' verdicts: ``detection.feedback``) raises the
+    CUSUM limit of a kind that was often a false alarm in this home.
 
     Examples
     --------
@@ -86,7 +91,8 @@ class TrendDetector:
         self.days = 0
 
     def learn_day(
-        self, hub: str, end: datetime, counts: dict[str, float], flagged: bool, open_: dict[str, str]
+        self, hub: str, end: datetime, counts: dict[str, float], flagged: bool, open_: dict[str, str],
+        tolerance: Mapping[str, float] = MappingProxyType({}),
     ) -> list[AlertSignal | ClearSignal]:
         self.days += 1
         signals: list[AlertSignal | ClearSignal] = []
@@ -133,12 +139,14 @@ class TrendDetector:
             recent_mean = sum(recent) / len(recent)
             change = m.direction * (recent_mean - mean)
             big_enough = change >= m.min_change * max(mean, 1.0) and change >= m.min_abs
-            if s > m.threshold and big_enough:
+            if s > m.threshold * tolerance.get(m.kind.value, 1.0) and big_enough:
                 key = f"{m.name}-from:{end.date().isoformat()}"
                 self.episode[m.name] = key
                 open_[m.kind.value] = key
                 self.pending[m.name] = [x]
-                signals.append(self._signal(hub, m, end, key, recent, mean, learned))
+                signal = self._signal(hub, m, end, key, recent, mean, learned)
+                summary, evidence = widened(signal.summary, signal.evidence, tolerance.get(m.kind.value, 1.0))
+                signals.append(replace(signal, summary=summary, evidence=evidence))
             elif s == 0.0:  # nothing building up: the pending days are normal
                 for v in self.pending[m.name][:-1] if flagged else self.pending[m.name]:
                     self._learn(m.name, v)

@@ -1,0 +1,67 @@
+"""Responders' verdicts adjust how readily each home's learned alerts fire.
+
+When a responder resolves an alert as a ``false_alarm``, that home's limit for that kind of alert is
+widened by a quarter; a ``genuine`` one takes a step back, never tighter than learned. At most double.
+Only verdicts of the last ``MEMORY`` count, so the widening wears off as they age. Per home and per
+kind: a resident who naps long after lunch gets a more patient ``inactivity``, not a deafer
+``long_bathroom``.
+
+Never widened: the safety alerts (help, fall detector, smoke, water leak, cold home, the absolute
+inactivity limit), which fire however often they were false, and ``night_wandering``, whose learned
+door habits already absorb a resident who goes out at night.
+
+>>> tolerance(false_alarms=0, genuine=0)
+1.0
+>>> tolerance(false_alarms=2, genuine=0)
+1.5
+>>> tolerance(false_alarms=3, genuine=2)
+1.25
+>>> tolerance(false_alarms=9, genuine=0)
+2.0
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from alerts.lifecycle import Outcome
+from telecare.domain import AlertKind
+from telecare.models import Alert
+
+STEP = 0.25  # each net false alarm widens the limit by this fraction
+MOST = 2.0
+MEMORY = timedelta(days=90)
+ADJUSTABLE = frozenset({
+    AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.LONG_BATHROOM, AlertKind.NOT_RETURNED,
+    AlertKind.NIGHT_TOILET_INCREASE, AlertKind.KITCHEN_DECLINE, AlertKind.ACTIVITY_DECLINE,
+})
+
+
+def tolerance(false_alarms: int, genuine: int) -> float:
+    """How much wider than learned a limit is after these verdicts (1.0: as learned)."""
+    return min(MOST, 1.0 + STEP * max(0, false_alarms - genuine))
+
+
+def tolerances(session: Session, now: datetime) -> dict[int, dict[str, float]]:
+    """Household id -> kind -> widening, for every home with a widened kind (verdicts since
+    ``now - MEMORY``). One grouped query for all homes."""
+    verdicts = (Outcome.FALSE_ALARM.value, Outcome.GENUINE.value)
+    rows = session.execute(
+        select(Alert.household_id, Alert.kind, Alert.outcome, func.count())
+        .where(Alert.outcome.in_(verdicts), Alert.closed_at >= now - MEMORY,
+               Alert.kind.in_([k.value for k in ADJUSTABLE]))
+        .group_by(Alert.household_id, Alert.kind, Alert.outcome)
+    )
+    counts: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    for household_id, kind, outcome, n in rows:
+        counts[household_id, kind][outcome] = n
+    widened: dict[int, dict[str, float]] = defaultdict(dict)
+    for (household_id, kind), n in counts.items():
+        factor = tolerance(n.get(Outcome.FALSE_ALARM.value, 0), n.get(Outcome.GENUINE.value, 0))
+        if factor > 1.0:
+            widened[household_id][kind] = factor
+    return dict(widened)
