@@ -24,7 +24,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # "devices": DeviceHealth}; "devices" was added in 2 and may be missing (a new one is started).
 # 3: the routine model judges quiet by when it began (RoutineModel state 2).
 # 4: time away per day, quiet spells in compact arrays (RoutineModel state 3, QuietSpells state 2).
-STATE_VERSION = 4
+# 5: company in the house (RoutineModel state 4).
+STATE_VERSION = 5
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

@@ -30,6 +30,8 @@ from zoneinfo import ZoneInfo
 from river.utils import SortedWindow
 
 from detection import routine_words as words
+from detection.company import Company
+from detection.mornings import Mornings
 from detection.quiet import QuietLimit, QuietSpells, upper
 from detection.routine_day import RoutineConfig, RoutineDay
 from detection.trends import TrendDetector
@@ -47,7 +49,8 @@ from telecare.domain import (
 
 Signal = AlertSignal | ClearSignal
 
-STATE_VERSION = 3  # 2: quiet spells by the time they began (detection.quiet); 3: time away per day
+# 2: quiet spells by the time they began (detection.quiet); 3: time away per day; 4: company
+STATE_VERSION = 4
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -107,8 +110,7 @@ class RoutineModel(VersionedState):
     STATE_VERSION = STATE_VERSION  # pickled with the state (``VersionedState``)
     # This morning's getting-up limit (day start, (window, usual, count) or None): the learned
     # mornings change only when a day ends, and a tick asks every minute until the person is up.
-    CACHES = ("_morning", "tolerance")
-    _morning: tuple[datetime, tuple[SortedWindow, float, int] | None] | None = None
+    CACHES = ("tolerance",)
     # How much wider than learned each kind's limit is, from responders' verdicts
     # (``detection.feedback``): kind -> factor. Read from the alerts, so not part of the state.
     tolerance: MappingProxyType[str, float] | dict[str, float] = MappingProxyType({})
@@ -128,7 +130,6 @@ class RoutineModel(VersionedState):
         self.has_bed = False
         self.up_since: datetime | None = None  # the bed mats were all released then
         self.outings = SortedWindow(8 * self.config.window_days)  # minutes out, door to door
-        self.wake_seen: list[bool] = []  # per learned day: was getting up seen at all
         self.room_since: datetime | None = None
         self.last_kitchen: datetime | None = None
         self.last_wash: datetime | None = None
@@ -138,15 +139,14 @@ class RoutineModel(VersionedState):
             w, timezone, margin=c.quiet_margin, extra=c.quiet_extra / timedelta(minutes=1),
             floor=c.quiet_floor / timedelta(minutes=1), cap=c.inactivity_cap / timedelta(minutes=1))
         self.spell_counts = False  # the quiet since the last sign is at home and awake: learn it
-        self.wake = SortedWindow(w)
-        self.weekend_wake = SortedWindow(w // 3)  # Saturday and Sunday mornings only
-        self.weekday_wake = SortedWindow(w)
+        self.mornings = Mornings(w)
         self.door_days: list[int] = []  # bit masks of night door hours, newest last
         self.stays = SortedWindow(8 * w)
         self.trends = TrendDetector(w, self.config.learning_days)
         self.open: dict[str, str] = {}  # kind -> key of the open episode
         self.resumed_at: datetime | None = None  # the hub came back online
         self.silence_alerted: datetime | None = None  # the quiet since then has had its absence alert
+        self.company = Company()  # a visitor or carer in the house (activity in two rooms at once)
 
     # ------------------------------------------------------------------ learning side
     @property
@@ -202,7 +202,11 @@ class RoutineModel(VersionedState):
             if self.last_kitchen is None or ts - self.last_kitchen > _VISIT_GAP:
                 day.kitchen += 1
             self.last_kitchen = ts
-        if room in _DOORS and event.active and not self.out and int(local_hour) in self.config.night_hours:
+        if event.active:
+            self.company.note(room, event.device_type, ts)
+        visitor_leaving = room in _DOORS and self.company.present(ts)
+        if (room in _DOORS and event.active and not self.out and not visitor_leaving
+                and int(local_hour) in self.config.night_hours):
             signals += self._night_door(event, int(local_hour))
             day.door_hours |= 1 << int(local_hour)
         if "inactivity" in self.open:
@@ -220,9 +224,10 @@ class RoutineModel(VersionedState):
             self.last_door = ts
         # Out: the last sign was at the door, or a motion sensor within two minutes of it (one by the
         # door sees the person leave). A motion sensor firing later, or anything a hand opens or
-        # presses (a cupboard, a bed), means someone is in.
+        # presses (a cupboard, a bed), means someone is in. With company in the house, the door is
+        # the visitor leaving: the resident is still judged at home (a false "out" would hide a fall).
         was_out = self.out
-        self.out = room in _DOORS or (
+        self.out = (room in _DOORS and not visitor_leaving) or (
             self.out and event.device_type is DeviceType.MOTION and ts - self.last_door <= _LEAVING)
         if was_out and not self.out:
             self._count_away(day, ts)
@@ -258,7 +263,8 @@ class RoutineModel(VersionedState):
             seen = self.resumed_at  # the hub was offline: nothing could be seen before it came back
         quiet = now - seen
         hours = (now - day.start).total_seconds() / 3600
-        morning = self._morning_limit(day) if day.wake is None else None
+        morning = None if day.wake is not None else self.mornings.limit(
+            day.weekend, day.start, self.config.wake_quantile)
         if morning is not None:
             wake, usual, count = morning
             latest = usual + self._widen(AlertKind.NOT_UP) * self.config.wake_margin.total_seconds() / 3600
@@ -299,38 +305,6 @@ class RoutineModel(VersionedState):
         """
         return bool(self.beds) and self.last_room == Room.BEDROOM
 
-    def _morning_limit(self, day: RoutineDay) -> tuple[SortedWindow, float, int] | None:
-        """(learned mornings, usual latest getting-up hour, mornings at or before it), or None when
-        too few or too unreliable mornings are learned to judge this one."""
-        cached = self._morning
-        if cached is None or cached[0] != day.start:
-            wake = self._wake_window(day)
-            judged = len(wake) >= 5 and self._wake_reliable
-            cached = self._morning = (day.start, (wake, *upper(wake, self.config.wake_quantile))
-                                      if judged else None)
-        return cached[1]
-
-    def _wake_window(self, day: RoutineDay) -> SortedWindow:
-        """Getting-up times of the same kind of morning (weekend or weekday) once there are 6 of
-        each and weekends are later by more than half an hour; else all mornings."""
-        same, other = ((self.weekend_wake, self.weekday_wake) if day.weekend
-                       else (self.weekday_wake, self.weekend_wake))
-        if len(same) >= 6 and len(other) >= 6:
-            later = upper(self.weekend_wake, 0.5)[0] - upper(self.weekday_wake, 0.5)[0]
-            if later > 0.5:
-                return same
-        return self.wake
-
-    def _kind_of_days(self, wake: SortedWindow) -> str:
-        if wake is self.weekend_wake:
-            return "weekend days"
-        return "weekdays" if wake is self.weekday_wake else "days"
-
-    @property
-    def _wake_reliable(self) -> bool:
-        """Getting up shows in the kitchen or living areas on at least 9 days in 10."""
-        return sum(self.wake_seen) >= 0.9 * len(self.wake_seen)
-
     # ------------------------------------------------------------------ detectors
     def _check_out(self, now: datetime) -> list[Signal]:
         if len(self.outings) < 5 or self.out_since is None:
@@ -357,7 +331,7 @@ class RoutineModel(VersionedState):
             return []
         return self._raise(AlertKind.NOT_UP, now, key, *words.not_up(
             now, self.day.start + timedelta(hours=usual), self.last_presence, self.last_room, count,
-            len(wake), self._kind_of_days(wake), self.timezone))
+            len(wake), self.mornings.kind_of_days(wake), self.timezone))
 
     def _long_bathroom(self, now: datetime, stay: timedelta, usual: float) -> list[Signal]:
         key = f"bathroom-since:{self.room_since.isoformat()}"
@@ -432,11 +406,8 @@ class RoutineModel(VersionedState):
                   "home_hours": 24 - day.away / 60}
         if not day.flagged:
             self.quiet.learn_day(day.spells)
-            if day.wake is not None:
-                self.wake.append(day.wake)
-                (self.weekend_wake if day.weekend else self.weekday_wake).append(day.wake)
-            if day.wake is not None or day.home_at_start:  # away that morning: nothing to say
-                self.wake_seen = (self.wake_seen + [day.wake is not None])[-self.config.window_days:]
+            # Away that morning (not home at the day's start, never seen up): nothing to say.
+            self.mornings.learn(day.wake, day.weekend, day.wake is not None or day.home_at_start)
             for stay in day.stays:
                 self.stays.append(stay)
             self.door_days = (self.door_days + [day.door_hours])[-self.config.window_days:]

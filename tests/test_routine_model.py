@@ -47,9 +47,9 @@ def test_snapshots_are_versioned_and_old_safety_only_snapshots_still_load(stream
     engine = DetectionEngine()
     list(drive(engine, spec, events[:2000]))
     state = pickle.loads(engine.dump(spec.hub))
-    assert set(state) == {"safety", "routine", "devices"} and STATE_VERSION == 4
+    assert set(state) == {"safety", "routine", "devices"} and STATE_VERSION == 5
     routine_state = state["routine"].__getstate__()
-    assert routine_state["version"] == routine.STATE_VERSION == 3
+    assert routine_state["version"] == routine.STATE_VERSION == 4
     broken = RoutineModel.__new__(RoutineModel)
     with pytest.raises(ValueError, match="version"):
         broken.__setstate__({**routine_state, "version": 99})
@@ -89,10 +89,10 @@ def test_an_alerted_day_is_not_learned_as_normal():
     model.learn_one(SensorEvent("h-1", "m", DeviceType.MOTION, Room.KITCHEN, t, 1.0))
     model.note_alert(t + timedelta(hours=1))
     model.check(t + timedelta(hours=8))  # the routine day ends at 15:00
-    assert model.days_seen == 1 and len(model.wake) == 0 and all(len(w) == 0 for w in model.quiet.slots)
+    assert model.days_seen == 1 and len(model.mornings.all) == 0 and all(len(w) == 0 for w in model.quiet.slots)
     model.learn_one(SensorEvent("h-1", "m", DeviceType.MOTION, Room.KITCHEN, t + timedelta(days=1), 1.0))
     model.check(t + timedelta(days=1, hours=8))
-    assert model.days_seen == 2 and len(model.wake) == 1  # a normal day is learned
+    assert model.days_seen == 2 and len(model.mornings.all) == 1  # a normal day is learned
 
 
 def test_a_fall_in_the_bathroom_does_not_make_long_bathroom_stays_normal():
