@@ -166,6 +166,8 @@ class Alert(Base):
         ),
         Index("ix_alerts_status_created", "status", "created_at"),
         Index("ix_alerts_household_created", "household_id", "created_at"),
+        # Added by migration 0006: responders' verdicts of the last 90 days (detection.feedback).
+        Index("ix_alerts_outcome_closed", "outcome", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
