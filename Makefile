@@ -19,7 +19,9 @@ demo: install
 test: install
 	scripts/ensure-services
 	scripts/ensure-chromium
-	$(BIN)/python -m pytest
+	# One worker per core: the tests wait on brokers, databases and browsers much of the time, and
+	# each has its own schema, SQLite file, topic prefix and ports, so they can run side by side.
+	$(BIN)/python -m pytest -n auto
 
 bench: install
 	scripts/ensure-services
