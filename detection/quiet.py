@@ -5,6 +5,13 @@ began at 23:00 with the bedroom door is a night's sleep and may last nine hours;
 10:40 in the kitchen of a person who is always busy in the morning should not last more than an hour.
 Judging by the hour reached mixes the two (at 08:00 the house has "usually" been quiet since the
 night), which makes a fall in the morning look like a long lie-in.
+
+Spells are also kept apart by where the last sign was: the bedroom, or anywhere else. Without a bed
+mat, the bedroom door at 07:00 followed by two hours of quiet is going back to bed; in house A of the
+van Kasteren recordings such spells run to 98-203 minutes, while quiet that begins in the kitchen or
+the bathroom at that hour lasts about an hour at most. Pooled, the lie-ins set the limit for a fall
+in the kitchen (3 h 45 min instead of under 2 h). The routine model pools the two places again in
+homes with a bed mat: there sleep is seen, and never learned as quiet.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from detection.versioned import VersionedState
 SLOT_MINUTES = 30
 SLOTS = 24 * 60 // SLOT_MINUTES
 LONGEST_NORMAL = 16 * 60  # minutes of quiet at home that can still be an ordinary day
+ELSEWHERE, BEDROOM, ANYWHERE = 0, 1, 2  # where the last sign was when the quiet began
+PLACES = ("elsewhere", "bedroom", "anywhere")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +41,7 @@ class QuietLimit:
     usual: float  # the longest learned quiet spell that began around then, minutes (-1: none)
     spells: int  # how many learned spells (at most one a day per half hour) that is taken from
     learned: bool
+    place: str = "anywhere"  # learned from spells that began there: "bedroom", "elsewhere" or "anywhere"
 
 
 def upper(window: SortedWindow, q: float) -> tuple[float, int]:
@@ -59,8 +69,9 @@ class QuietSpells(VersionedState):
     bed (with a bed mat). The limit for a spell that began at time ``t`` looks at the spells that
     began within ``reach`` of ``t`` on the learned days: ``max(floor, longest * margin + extra)``,
     never above ``cap`` unless the house is usually quiet for at least half the cap then (asleep,
-    with no bed mat). With fewer than ``min_spells`` learned spells around ``t`` the reach widens
-    to three hours; with still too few, the cap alone is the limit.
+    with no bed mat). Spells that began in the bedroom and those that began elsewhere are judged
+    apart. With fewer than ``min_spells`` learned spells of the same place around ``t`` the reach
+    widens to three hours, then both places are pooled; with still too few, the cap alone is the limit.
 
     Parameters
     ----------
@@ -82,17 +93,33 @@ class QuietSpells(VersionedState):
     ...     q.note(day, datetime(2026, 1, 5 + d, 23, 0, tzinfo=UTC), 480.0)
     ...     q.learn_day(day)
     >>> q.limit(datetime(2026, 1, 20, 9, 20, tzinfo=UTC))
-    QuietLimit(limit=80.0, usual=40.0, spells=10, learned=True)
+    QuietLimit(limit=80.0, usual=40.0, spells=10, learned=True, place='elsewhere')
     >>> q.limit(datetime(2026, 1, 20, 23, 10, tzinfo=UTC)).limit
     740.0
     >>> q.limit(datetime(2026, 1, 20, 15, 0, tzinfo=UTC))  # never quiet then: the cap
-    QuietLimit(limit=360.0, usual=-1.0, spells=0, learned=False)
+    QuietLimit(limit=360.0, usual=-1.0, spells=0, learned=False, place='anywhere')
+
+    Back to bed for two hours most mornings: that does not make two hours normal in the kitchen.
+
+    >>> for d in range(10):
+    ...     day = {}
+    ...     q.note(day, datetime(2026, 1, 15 + d, 8, 30, tzinfo=UTC), 120.0, BEDROOM)
+    ...     q.learn_day(day)
+    >>> q.limit(datetime(2026, 1, 26, 8, 40, tzinfo=UTC), BEDROOM).limit
+    200.0
+    >>> q.limit(datetime(2026, 1, 26, 8, 40, tzinfo=UTC)).limit
+    80.0
+    >>> q.limit(datetime(2026, 1, 26, 8, 40, tzinfo=UTC), ANYWHERE).limit
+    200.0
     """
 
-    STATE_VERSION = 2  # 2: each half hour's spells in a compact array, oldest first
-    # The half hour of the last quiet spell asked about: a tick asks about the same one every minute.
-    CACHES = ("_asked",)
+    # 2: each half hour's spells in a compact array, oldest first; 3: bedroom and elsewhere apart
+    STATE_VERSION = 3
+    # The half hour of the last quiet spell asked about (a tick asks about the same one every
+    # minute), and the limits worked out since the last learned day, by place and half hour.
+    CACHES = ("_asked", "_limits")
     _asked: tuple[datetime, int] | None = None
+    _limits: list[QuietLimit | None] | None = None
 
     def __init__(
         self,
@@ -112,16 +139,16 @@ class QuietSpells(VersionedState):
         self.window_days = window_days
         # Only the longest and the count are ever asked of a half hour's spells: 4-byte floats in
         # arrival order take a tenth of the memory of sorted windows of Python floats.
-        self.slots = [array("f") for _ in range(SLOTS)]
-        self._limits: list[QuietLimit] = [self._compute(s) for s in range(SLOTS)]
+        # Index ``place * SLOTS + half hour``, place ELSEWHERE or BEDROOM.
+        self.slots = [array("f") for _ in range(2 * SLOTS)]
 
     def slot(self, ts: datetime) -> int:
         local = ts.astimezone(ZoneInfo(self.timezone))
         return (local.hour * 60 + local.minute) // SLOT_MINUTES
 
-    def note(self, day: dict[int, float], began: datetime, minutes: float) -> None:
-        """Record in ``day`` (half hour -> longest minutes) a quiet spell that began at ``began``."""
-        s = self.slot(began)
+    def note(self, day: dict[int, float], began: datetime, minutes: float, place: int = ELSEWHERE) -> None:
+        """Record in ``day`` (place and half hour -> longest minutes) a quiet spell that began at ``began``."""
+        s = place * SLOTS + self.slot(began)
         day[s] = max(day.get(s, 0.0), minutes)
 
     def learn_day(self, day: dict[int, float]) -> None:
@@ -132,23 +159,33 @@ class QuietSpells(VersionedState):
                 spells.append(minutes)
                 if len(spells) > self.window_days:
                     spells.pop(0)
-        self._limits = [self._compute(s) for s in range(SLOTS)]
+        self._limits = None
 
-    def limit(self, began: datetime) -> QuietLimit:
+    def limit(self, began: datetime, place: int = ELSEWHERE) -> QuietLimit:
+        """The limit for a quiet spell that began at ``began`` with the last sign in ``place``
+        (``ANYWHERE``: both places pooled)."""
         asked = self._asked
         if asked is None or asked[0] != began:
             asked = self._asked = (began, self.slot(began))
-        return self._limits[asked[1]]
+        limits = self._limits
+        if limits is None:
+            limits = self._limits = [None] * (3 * SLOTS)
+        found = limits[place * SLOTS + asked[1]]
+        if found is None:  # only the half hours asked about are worked out: most homes ask few
+            found = limits[place * SLOTS + asked[1]] = self._compute(asked[1], place)
+        return found
 
-    def _compute(self, s: int) -> QuietLimit:
-        for reach in (self.reach, 3 * self.reach):
-            pool = [self.slots[(s + k) % SLOTS] for k in range(-reach, reach + 1)]
+    def _compute(self, s: int, place: int) -> QuietLimit:
+        own = () if place == ANYWHERE else (place,)
+        for places, reach in ((own, self.reach), (own, 3 * self.reach),
+                              ((ELSEWHERE, BEDROOM), self.reach), ((ELSEWHERE, BEDROOM), 3 * self.reach)):
+            pool = [self.slots[p * SLOTS + (s + k) % SLOTS] for p in places for k in range(-reach, reach + 1)]
             spells = sum(len(w) for w in pool)
             if spells >= self.min_spells:
                 usual = float(max(max(w) for w in pool if len(w)))
                 limit = max(self.floor, usual * self.margin + self.extra)
                 if usual < self.cap / 2:
                     limit = min(limit, self.cap)
-                return QuietLimit(limit, usual, spells, True)
+                return QuietLimit(limit, usual, spells, True, PLACES[places[0] if len(places) == 1 else ANYWHERE])
         return QuietLimit(self.cap, -1.0, 0, False)
 

@@ -8,7 +8,8 @@ What is learned, per *routine day* (15:00 to 15:00 local, so a night and the mor
 to the same day):
 
 - how long the house stays quiet once it falls quiet while the resident is at home, by the half hour
-  the quiet began in (inactivity, ``detection.quiet``);
+  the quiet began in and, without a bed mat, whether it began in the bedroom (inactivity,
+  ``detection.quiet``);
 - the time of getting up: the first activity in the kitchen or living areas after 04:00, or, with
   a bed mat, leaving the bed after 04:00 for 45 minutes or more;
 - in which night hours the front or back door was opened (night exits);
@@ -32,7 +33,7 @@ from river.utils import SortedWindow
 from detection import routine_words as words
 from detection.company import Company
 from detection.mornings import Mornings
-from detection.quiet import QuietLimit, QuietSpells, upper
+from detection.quiet import ANYWHERE, BEDROOM, ELSEWHERE, QuietLimit, QuietSpells, upper
 from detection.routine_day import RoutineConfig, RoutineDay
 from detection.trends import TrendDetector
 from detection.versioned import VersionedState
@@ -49,8 +50,9 @@ from telecare.domain import (
 
 Signal = AlertSignal | ClearSignal
 
-# 2: quiet spells by the time they began (detection.quiet); 3: time away per day; 4: company
-STATE_VERSION = 4
+# 2: quiet spells by the time they began (detection.quiet); 3: time away per day; 4: company;
+# 5: quiet spells in the bedroom and elsewhere apart
+STATE_VERSION = 5
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -180,7 +182,8 @@ class RoutineModel(VersionedState):
         # whichever day it ends in.
         alerted = self.silence_alerted is not None and self.silence_alerted == self.last_presence
         if self.spell_counts and not alerted:
-            self.quiet.note(day.spells, self.last_presence, (ts - self.last_presence) / timedelta(minutes=1))
+            self.quiet.note(day.spells, self.last_presence, (ts - self.last_presence) / timedelta(minutes=1),
+                            self._quiet_place)
         day.activity += 1
         hours = (ts - day.start).total_seconds() / 3600
         local_hour = (DAY_START_HOUR + hours) % 24
@@ -279,7 +282,7 @@ class RoutineModel(VersionedState):
             asleep = not self.has_bed and hours <= latest and _EVENING <= since < latest
         else:
             asleep = False
-        limit = self.quiet.limit(seen)
+        limit = self.quiet.limit(seen, self._quiet_judged_by)
         if (wider := self._widen(AlertKind.INACTIVITY)) > 1.0:  # never past the absolute limit
             limit = replace(limit, limit=min(limit.limit * wider, max(limit.limit, self.quiet.cap)))
         if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
@@ -287,7 +290,7 @@ class RoutineModel(VersionedState):
         # The bathroom is judged when the person is up: out of bed, or (no bed sensor) went in at a
         # time when the house does not usually fall quiet for long (not on the way to bed).
         if self.last_room in _WASH and self.room_since is not None and len(self.stays) >= 10 and (
-            not self.in_bed if self.has_bed else 0 <= self.quiet.limit(self.room_since).usual < 120
+            not self.in_bed if self.has_bed else 0 <= self.quiet.limit(self.room_since, ANYWHERE).usual < 120
         ):
             stay = now - self.room_since
             usual, count = upper(self.stays, 1.0)
@@ -306,6 +309,18 @@ class RoutineModel(VersionedState):
         return bool(self.beds) and self.last_room == Room.BEDROOM
 
     # ------------------------------------------------------------------ detectors
+    @property
+    def _quiet_place(self) -> int:
+        """Where the quiet since the last sign began, as ``detection.quiet`` tells places apart."""
+        return BEDROOM if self.last_room == Room.BEDROOM else ELSEWHERE
+
+    @property
+    def _quiet_judged_by(self) -> int:
+        """Which learned spells judge the quiet now. With a bed mat, sleep is seen and never learned
+        as quiet, so a spell that began in the bedroom is no different: all spells are pooled.
+        Without one, the bedroom stands in for the bed (back to bed after the toilet at 07:00)."""
+        return ANYWHERE if self.has_bed else self._quiet_place
+
     def _check_out(self, now: datetime) -> list[Signal]:
         if len(self.outings) < 5 or self.out_since is None:
             return []
@@ -378,7 +393,7 @@ class RoutineModel(VersionedState):
         while ts >= self.day.end:
             if self.spell_counts:  # a quiet spell still going on: at least this long
                 self.quiet.note(self.day.spells, self.last_presence,
-                                (self.day.end - self.last_presence) / timedelta(minutes=1))
+                                (self.day.end - self.last_presence) / timedelta(minutes=1), self._quiet_place)
             if self.out:
                 self._count_away(self.day, self.day.end)
             signals += self._finish(self.day)

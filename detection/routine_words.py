@@ -45,8 +45,9 @@ def not_returned(out_since: datetime, out: timedelta, usual: float, count: int, 
 def inactivity(since: datetime, quiet: timedelta, limit: QuietLimit, room: str | None, tz: str) -> Explained:
     if limit.learned:
         normal = (
-            f"When the house fell quiet around this time of day ({limit.spells} times in recent "
-            f"weeks), it stayed quiet for at most {duration(timedelta(minutes=limit.usual))}."
+            f"When the house fell quiet around this time of day{' in the bedroom' if limit.place == 'bedroom' else ''} "
+            f"({limit.spells} times in recent weeks), it stayed quiet for at most "
+            f"{duration(timedelta(minutes=limit.usual))}."
         )
     else:
         normal = (
@@ -60,6 +61,7 @@ def inactivity(since: datetime, quiet: timedelta, limit: QuietLimit, room: str |
         "usual_max_minutes": round(limit.usual),
         "limit_minutes": round(limit.limit),
         "spells": limit.spells,
+        "quiet_began": limit.place,
         "learned": True,
     }
     return summary, evidence
