@@ -26,7 +26,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 4: time away per day, quiet spells in compact arrays (RoutineModel state 3, QuietSpells state 2).
 # 5: company in the house (RoutineModel state 4).
 # 6: quiet spells in the bedroom and elsewhere apart (RoutineModel state 5, QuietSpells state 3).
-STATE_VERSION = 6
+# 7: sleep and outings trends (RoutineModel state 6).
+STATE_VERSION = 7
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

@@ -51,8 +51,8 @@ from telecare.domain import (
 Signal = AlertSignal | ClearSignal
 
 # 2: quiet spells by the time they began (detection.quiet); 3: time away per day; 4: company;
-# 5: quiet spells in the bedroom and elsewhere apart
-STATE_VERSION = 5
+# 5: quiet spells in the bedroom and elsewhere apart; 6: night rest and outings per day (trends)
+STATE_VERSION = 6
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -62,6 +62,9 @@ _ABSENCE = frozenset({AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.NOT_RETU
 _LEAVING = timedelta(minutes=2)
 _VISIT_GAP = timedelta(minutes=15)
 _STIRRING = timedelta(minutes=30)
+_OUTING = timedelta(minutes=10)  # out of the door for at least this long: an outing
+_OUTINGS_KNOWN = 5  # learned outings from which their longest is a fair guide to "not back"
+_OUTINGS_FLOOR, _FEW_OUTINGS_FLOOR = timedelta(hours=3), timedelta(hours=4)
 _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate visits
 DAY_START_HOUR = 15  # a routine day runs from 15:00 to 15:00 local: a night and its morning
 _WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
@@ -133,6 +136,7 @@ class RoutineModel(VersionedState):
         self.up_since: datetime | None = None  # the bed mats were all released then
         self.outings = SortedWindow(8 * self.config.window_days)  # minutes out, door to door
         self.room_since: datetime | None = None
+        self.rest_from: datetime | None = None  # the last sign of the person other than a bed mat
         self.last_kitchen: datetime | None = None
         self.last_wash: datetime | None = None
         w = self.config.window_days
@@ -172,6 +176,10 @@ class RoutineModel(VersionedState):
         day = self.day
         assert day is not None
         room = event.room
+        if event.device_type is not DeviceType.BED:  # turning over in bed is still rest
+            if self.rest_from is not None:
+                day.note_quiet(self.rest_from, ts, self.out)
+            self.rest_from = ts
         if (  # with a bed mat, getting up is leaving the bed for 45 minutes or more
             day.wake is None and self.up_since is not None and not self.beds
             and ts - self.up_since >= _UP_FOR and self.up_since >= day.start + timedelta(hours=_WAKE_FROM)
@@ -217,9 +225,6 @@ class RoutineModel(VersionedState):
         self.last_presence = ts
         self.last_room = str(room)
         if self.out and room not in _DOORS and self.out_since is not None:
-            minutes = (ts - self.out_since).total_seconds() / 60
-            if minutes >= 10 and not alerted:  # shorter: only at the door, or coming in
-                self.outings.append(minutes)
             signals += self._clear(AlertKind.NOT_RETURNED, ts, "Back home")
         if room in _DOORS:
             if not self.out:
@@ -234,6 +239,11 @@ class RoutineModel(VersionedState):
             self.out and event.device_type is DeviceType.MOTION and ts - self.last_door <= _LEAVING)
         if was_out and not self.out:
             self._count_away(day, ts)
+            # Counted once, when the person is surely in (a motion sensor by the door may see them
+            # come in and still be read as leaving). Shorter than 10 min: only at the door.
+            if self.out_since is not None and (ts - self.out_since) >= _OUTING and not alerted:
+                self.outings.append((ts - self.out_since) / timedelta(minutes=1))
+                day.outings += 1
         self.spell_counts = not self.out and not self.in_bed
         return signals
 
@@ -322,11 +332,14 @@ class RoutineModel(VersionedState):
         return ANYWHERE if self.has_bed else self._quiet_place
 
     def _check_out(self, now: datetime) -> list[Signal]:
-        if len(self.outings) < 5 or self.out_since is None:
+        if self.out_since is None:
             return []
         out = now - self.out_since
-        usual, count = upper(self.outings, self.config.outing_quantile)
-        limit = self._widen(AlertKind.NOT_RETURNED) * max(usual * self.config.quiet_margin + 60, 180.0)
+        # With few outings learned (someone who seldom goes out), a longer floor stands in for them.
+        few = len(self.outings) < _OUTINGS_KNOWN
+        usual, count = upper(self.outings, 1.0 if few else self.config.outing_quantile) if self.outings else (0.0, 0)
+        floor = (_FEW_OUTINGS_FLOOR if few else _OUTINGS_FLOOR) / timedelta(minutes=1)
+        limit = self._widen(AlertKind.NOT_RETURNED) * max(usual * self.config.quiet_margin + 60, floor)
         key = f"out-since:{self.out_since.isoformat()}"
         if out.total_seconds() / 60 <= limit or self.open.get("not_returned") == key:
             return []
@@ -418,7 +431,7 @@ class RoutineModel(VersionedState):
         self.days_seen += 1
         signals: list[Signal] = []
         counts = {"night_toilet": day.night_toilet, "kitchen": day.kitchen, "activity": day.activity,
-                  "home_hours": 24 - day.away / 60}
+                  "home_hours": 24 - day.away / 60, "night_rest": day.rest_hours, "outings": day.outings}
         if not day.flagged:
             self.quiet.learn_day(day.spells)
             # Away that morning (not home at the day's start, never seen up): nothing to say.

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+# The night, for sleep: 20:00 to 11:00 at the latest, as offsets into a routine day (from 15:00).
+NIGHT_FROM, NIGHT_UNTIL = timedelta(hours=5), timedelta(hours=20)
+REST_STRETCH = timedelta(hours=1)  # quiet shorter than this is not rest (up and about, or dozing)
+
 
 @dataclass(frozen=True, slots=True)
 class RoutineConfig:
@@ -71,3 +75,28 @@ class RoutineDay:
     away: float = 0.0  # minutes out of the house
     flagged: bool = False  # something was alerted: do not learn this day
     home_at_start: bool = True  # the resident was not out when the day began
+    night_rest: float = 0.0  # minutes quiet at home in long stretches, 20:00 until getting up
+    night_out: bool = False  # out at some time between 20:00 and getting up
+    outings: int = 0  # times out of the house for 10 minutes or more, ended this day
+
+    def note_quiet(self, since: datetime, until: datetime, out: bool) -> None:
+        """No sign of the person (bed mats aside) from ``since`` to ``until``: rest, if at home at
+        night before getting up, in a stretch of an hour or more."""
+        if self.wake is not None:
+            return
+        low = max(since, self.start + NIGHT_FROM)
+        high = min(until, self.start + NIGHT_UNTIL)
+        if high <= low:
+            return
+        if out:
+            self.night_out = True
+        elif until - since >= REST_STRETCH:
+            self.night_rest += (high - low) / timedelta(minutes=1)
+
+    @property
+    def rest_hours(self) -> float | None:
+        """Hours of rest last night; ``None`` when this day says nothing about sleep (out that
+        night, not home when the day began, never seen up)."""
+        if self.wake is None or self.night_out or not self.home_at_start:
+            return None
+        return round(self.night_rest / 60, 2)

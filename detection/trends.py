@@ -1,4 +1,5 @@
-"""Changes over days: more night toilet visits, fewer kitchen visits, less activity overall.
+"""Changes over days: more night toilet visits, fewer kitchen visits, less activity overall, sleeping
+much longer or much shorter, going out less.
 
 Each day's counts are compared with the household's own learned days by a one-sided CUSUM on
 standardised daily values (a slow, steady change adds up; one odd day does not). A change that holds
@@ -7,6 +8,11 @@ for ``absorb_days`` becomes the new normal: the days are learned, the alert is c
 Declines are judged on rates: visits per 16 hours at home, so a day out shopping is not "eating
 less". A day spent mostly away (under ``MIN_HOME_HOURS`` at home) says nothing about life at home and
 is skipped, except that night toilet visits seen on such a day still count.
+
+Sleep is the night's rest: hours of quiet at home in stretches of an hour or more between 20:00
+and getting up; a night out, or a morning never seen up, says nothing about it. Outings are times out
+of the front door for ten minutes or more, counted on the day they end; a day mostly away is a day
+out, not a day of going out less. A home whose door sensor never reports has no outings to lose.
 """
 
 from __future__ import annotations
@@ -37,15 +43,29 @@ class _Metric:
     threshold: float  # CUSUM decision limit
     slack: float  # CUSUM allowance, in standard deviations
     words: str
+    series: str = ""  # the day's count it reads (default: ``name``); a missing or None count: no news
+    per_home_hours: bool = False  # a rate per 16 hours at home; days mostly away are skipped
+    on_alerted_days: bool = False  # a day with an acute alert still counts (not learned as normal)
+    max_z: float = math.inf  # one day adds at most this much: a single odd night is not a trend
+
+    @property
+    def count(self) -> str:
+        return self.series or self.name
 
 
 METRICS = (
     _Metric("night_toilet", AlertKind.NIGHT_TOILET_INCREASE, +1, 0.7, 0.0, 1.0, 5.0,
-            0.5, "night toilet visits"),
+            0.5, "night toilet visits", on_alerted_days=True),
     _Metric("kitchen", AlertKind.KITCHEN_DECLINE, -1, 1.0, 0.25, 1.5, 2.5, 0.5,
-            "kitchen visits per 16 hours at home"),
+            "kitchen visits per 16 hours at home", per_home_hours=True),
     _Metric("activity", AlertKind.ACTIVITY_DECLINE, -1, 5.0, 0.3, 10.0, 7.0,
-            0.75, "sensor activations per 16 hours at home"),
+            0.75, "sensor activations per 16 hours at home", per_home_hours=True),
+    _Metric("sleep_longer", AlertKind.SLEEP_CHANGE, +1, 0.75, 0.2, 1.5, 8.0, 0.5,
+            "hours of rest at night", series="night_rest", max_z=2.5),
+    _Metric("sleep_shorter", AlertKind.SLEEP_CHANGE, -1, 0.75, 0.2, 1.5, 8.0, 0.5,
+            "hours of rest at night", series="night_rest", max_z=2.5),
+    _Metric("outings", AlertKind.OUTINGS_DECLINE, -1, 0.5, 0.5, 0.7, 9.0, 0.5,
+            "outings a day", max_z=2.5),
 )
 
 
@@ -62,7 +82,9 @@ class TrendDetector:
         A shift that has held this many days becomes the new normal.
 
     ``learn_day`` takes the finished day's counts: ``night_toilet``, ``kitchen`` (visits),
-    ``activity`` (sensor activations) and ``home_hours`` (hours of the day not out of the house);
+    ``activity`` (sensor activations), ``home_hours`` (hours of the day not out of the house) and,
+    when they were measured that day (else ``None`` or absent), ``night_rest`` (hours) and
+    ``outings``;
     ``tolerance`` (kind -> factor, from responders' verdicts: ``detection.feedback``) raises the
     CUSUM limit of a kind that was often a false alarm in this home.
 
@@ -99,13 +121,15 @@ class TrendDetector:
         for m in METRICS:
             # A day with an acute alert (out unseen, a long silence) is never learned as normal, and
             # its low counts say nothing about a decline; more night toilet visits still count.
-            if flagged and m.direction < 0:
+            if flagged and not m.on_alerted_days:
                 continue
             home = counts["home_hours"]
-            x = float(counts[m.name])
+            if counts.get(m.count) is None:
+                continue  # not measured that day
+            x = float(counts[m.count])
             if home < MIN_HOME_HOURS and (m.direction < 0 or x == 0):
                 continue  # mostly away: no visits at home is no news
-            if m.direction < 0:
+            if m.per_home_hours:
                 x = round(x * RATE_HOURS / home, 2)
             learned = self.learned[m.name]
             if self.days <= self.min_days or len(learned) < 7:
@@ -114,7 +138,7 @@ class TrendDetector:
                 continue
             mean = sum(learned) / len(learned)
             sd = max(m.min_sd, _sd(learned, mean))
-            z = m.direction * (x - mean) / sd
+            z = min(m.max_z, m.direction * (x - mean) / sd)
             s = self.cusum[m.name] = max(0.0, self.cusum[m.name] + z - m.slack)
             if m.name in self.episode:
                 self.pending[m.name].append(x)

@@ -47,9 +47,9 @@ def test_snapshots_are_versioned_and_old_safety_only_snapshots_still_load(stream
     engine = DetectionEngine()
     list(drive(engine, spec, events[:2000]))
     state = pickle.loads(engine.dump(spec.hub))
-    assert set(state) == {"safety", "routine", "devices"} and STATE_VERSION == 6
+    assert set(state) == {"safety", "routine", "devices"} and STATE_VERSION == 7
     routine_state = state["routine"].__getstate__()
-    assert routine_state["version"] == routine.STATE_VERSION == 5
+    assert routine_state["version"] == routine.STATE_VERSION == 6
     broken = RoutineModel.__new__(RoutineModel)
     with pytest.raises(ValueError, match="version"):
         broken.__setstate__({**routine_state, "version": 99})
@@ -137,3 +137,22 @@ def test_a_fall_in_the_bathroom_does_not_make_long_bathroom_stays_normal():
         raised.extend(s for s in model.check(day0 + timedelta(days=23, hours=9, minutes=minute + 1))
                       if isinstance(s, AlertSignal))
     assert [s.kind.value for s in raised] == ["long_bathroom"]
+
+
+def test_someone_who_seldom_goes_out_and_is_not_back_after_four_hours_is_reported():
+    model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+    day0 = datetime(2026, 1, 5, tzinfo=UTC)
+
+    def seen(at: datetime, room: Room, device_type: DeviceType = DeviceType.MOTION) -> list:
+        return model.learn_one(SensorEvent("h-1", f"{device_type}-{room}", device_type, room, at, 1.0))
+
+    for d in range(16):  # never out in two weeks
+        for k in range(31):
+            seen(day0 + timedelta(days=d, hours=7 + k / 2), Room.KITCHEN)
+    seen(day0 + timedelta(days=16, hours=7), Room.KITCHEN)
+    seen(day0 + timedelta(days=16, hours=10), Room.FRONT_DOOR, DeviceType.CONTACT)  # out, and not back
+    raised = [(t, s) for t in (day0 + timedelta(days=16, hours=10, minutes=m) for m in range(5, 400, 5))
+              for s in model.check(t) if isinstance(s, AlertSignal)]
+    [(at, alert)] = raised
+    assert alert.kind.value == "not_returned" and at == day0 + timedelta(days=16, hours=14, minutes=5)
+    assert "No outing was seen in recent weeks, so a 4-hour limit applies." in alert.summary

@@ -75,3 +75,60 @@ def test_time_out_of_the_house_is_counted_per_routine_day():
     seen(t + timedelta(hours=24, minutes=10), Room.KITCHEN)  # back at 16:10, the next routine day
     assert finished[0]["home_hours"] == 24 - (185 + 300) / 60  # out 17:00-20:05 and 10:00-15:00
     assert model.day.away == 70.0  # and 15:00-16:10 in the new day
+
+
+class Resident:
+    """A resident with motion sensors and a front-door contact, lived day by day through a routine model."""
+
+    def __init__(self) -> None:
+        self.model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+        self.rng = random.Random(11)
+        self.trends: list[tuple[str, int]] = []
+
+    def seen(self, at: datetime, room: Room, device_type: DeviceType = DeviceType.MOTION) -> None:
+        for s in self.model.learn_one(SensorEvent("h-1", f"{device_type}-{room}", device_type, room, at, 1.0)):
+            if isinstance(s, AlertSignal) and s.kind.category.value == "trend":
+                self.trends.append((s.kind.value, (s.ts - DAY0).days))
+
+    def day(self, d: int, wake: float = 7.0, goes_out: bool = True) -> None:
+        """Up at ``wake``, in the kitchen or living room every half hour, out 10:00-12:00, bed at 22:30."""
+        jitter = timedelta(minutes=self.rng.randint(-10, 10))
+        events = [(wake + k / 2, Room.KITCHEN if k % 2 else Room.LIVING_ROOM, DeviceType.MOTION)
+                  for k in range(int((22 - wake) * 2)) if not (goes_out and 10 <= wake + k / 2 <= 12)]
+        if goes_out:
+            events += [(10, Room.FRONT_DOOR, DeviceType.CONTACT), (12, Room.FRONT_DOOR, DeviceType.CONTACT),
+                       (12.1, Room.HALLWAY, DeviceType.MOTION)]
+        events.append((22.5, Room.BEDROOM, DeviceType.MOTION))
+        for hour, room, device_type in sorted(events):
+            self.seen(DAY0 + timedelta(days=d, hours=hour) + jitter, room, device_type)
+
+
+DAY0 = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+def test_waking_at_half_past_four_every_night_for_a_week_is_a_sleep_change():
+    her = Resident()
+    for d in range(30):
+        her.day(d)
+    assert her.trends == []
+    for d in range(30, 40):  # 8.5 hours of rest become 6
+        her.day(d, wake=4.5)
+    sleep = [d for kind, d in her.trends if kind == "sleep_change"]
+    assert sleep and 30 <= sleep[0] <= 37
+
+
+def test_no_longer_going_out_is_raised_within_a_week_and_a_week_away_is_not():
+    her = Resident()
+    for d in range(30):
+        her.day(d)
+    # Away at her daughter's for a week: out of the door on day 30, back on day 37.
+    her.seen(DAY0 + timedelta(days=30, hours=10), Room.FRONT_DOOR, DeviceType.CONTACT)
+    her.seen(DAY0 + timedelta(days=37, hours=12), Room.FRONT_DOOR, DeviceType.CONTACT)
+    her.seen(DAY0 + timedelta(days=37, hours=12, minutes=1), Room.HALLWAY)
+    for d in range(38, 50):
+        her.day(d)
+    assert [kind for kind, _ in her.trends if kind in ("outings_decline", "sleep_change")] == []
+    for d in range(50, 60):  # then she stops going out
+        her.day(d, goes_out=False)
+    outings = [d for kind, d in her.trends if kind == "outings_decline"]
+    assert outings and 50 <= outings[0] <= 57
