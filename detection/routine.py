@@ -240,8 +240,10 @@ class RoutineModel(VersionedState):
         if was_out and not self.out:
             self._count_away(day, ts)
             # Counted once, when the person is surely in (a motion sensor by the door may see them
-            # come in and still be read as leaving). Shorter than 10 min: only at the door.
-            if self.out_since is not None and (ts - self.out_since) >= _OUTING and not alerted:
+            # come in and still be read as leaving). Shorter than 10 min: only at the door. An
+            # outing that raised not_returned is not learned, even if a sign came in between.
+            if self.out_since is not None and (ts - self.out_since) >= _OUTING and not (
+                    self.silence_alerted is not None and self.silence_alerted >= self.out_since):
                 self.outings.append((ts - self.out_since) / timedelta(minutes=1))
                 day.outings += 1
         self.spell_counts = not self.out and not self.in_bed
