@@ -346,7 +346,8 @@ class RoutineModel(VersionedState):
         if out.total_seconds() / 60 <= limit or self.open.get("not_returned") == key:
             return []
         return self._raise(AlertKind.NOT_RETURNED, now, key, *words.not_returned(
-            self.out_since, out, usual, count, len(self.outings), self.timezone))
+            self.out_since, out, usual, count, len(self.outings), self.timezone,
+            _FEW_OUTINGS_FLOOR if few else None))
 
     def _inactivity(self, now: datetime, quiet: timedelta, limit: QuietLimit) -> list[Signal]:
         key = f"quiet-since:{self.last_presence.isoformat()}"

@@ -32,14 +32,15 @@ def widened(summary: str, evidence: dict, factor: float) -> Explained:
 
 
 def not_returned(out_since: datetime, out: timedelta, usual: float, count: int, outings: int,
-                 tz: str) -> Explained:
-    if outings >= 5:
+                 tz: str, few_floor: timedelta | None = None) -> Explained:
+    """``few_floor``: too few outings are learned to judge by, and this limit stands in for them."""
+    if few_floor is None:
         normal = f"{count} of the last {outings} outings lasted at most {duration(timedelta(minutes=usual))}."
-    elif outings:
-        normal = (f"Only {outings} outings were seen in recent weeks (the longest "
-                  f"{duration(timedelta(minutes=usual))}), so a 4-hour limit applies.")
     else:
-        normal = "No outing was seen in recent weeks, so a 4-hour limit applies."
+        floor = f"a {few_floor / timedelta(hours=1):g}-hour limit applies."
+        normal = (f"Only {outings} outings were seen in recent weeks (the longest "
+                  f"{duration(timedelta(minutes=usual))}), so {floor}" if outings
+                  else f"No outing was seen in recent weeks, so {floor}")
     summary = f"Went out at {local_time(out_since, tz)} and not back after {duration(out)}. {normal}"
     evidence = {"out_since": out_since.isoformat(), "out_minutes": int(out.total_seconds() // 60),
                 "usual_longest_minutes": round(usual), "outings": outings}
