@@ -1,14 +1,15 @@
 """Safety rules that need no learning: they fire from the first day a home is live.
 
 Help button, fall detector, smoke, water leak, and no sign of the person for longer than an absolute
-limit. The routine model (issue "routine learning") adds the learned kinds on top of these.
+limit (a cold home is ``detection.cold_home``, kept apart). The routine model (issue "routine learning") adds the learned kinds on top of these.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from detection.cold_home import ColdLimits
 from detection.wording import duration, in_room, joined, local_time
 from telecare.domain import AlertKind, AlertSignal, ClearSignal, DeviceType, SensorEvent
 
@@ -29,6 +30,7 @@ _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, D
 @dataclass(frozen=True, slots=True)
 class SafetyConfig:
     inactivity_limit: timedelta = timedelta(hours=6)
+    cold: ColdLimits = field(default_factory=ColdLimits)
 
 
 class SafetyMonitor:

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import AlertChange, apply_clear, apply_signal
+from detection.cold_home import ColdLimits
 from detection.engine import STATE_VERSION, DetectionEngine
 from detection.feedback import tolerances
 from detection.replay import drive
@@ -51,10 +52,11 @@ class DetectionService:
         clock: Clock,
         inactivity_limit: timedelta,
         listeners: Iterable[ChangeListener] = (),
+        cold: ColdLimits | None = None,
     ) -> None:
         self.factory = session_factory
         self.clock = clock
-        self.engine = DetectionEngine(SafetyConfig(inactivity_limit=inactivity_limit))
+        self.engine = DetectionEngine(SafetyConfig(inactivity_limit=inactivity_limit, cold=cold or ColdLimits()))
         self.listeners = list(listeners)
         self._household_ids: dict[str, int] = {}
         # Homes still being commissioned: the installer's tests are not the resident's routine, so

@@ -221,8 +221,48 @@ class DeviceOffline(Scenario):
         )
 
 
+@dataclass(frozen=True)
+class ColdHome(Scenario):
+    """The heating fails: the thermometer falls 1 °C an hour (to 12 °C at the lowest) for ``minutes``.
+
+    When the heating is back the readings are the usual ones again. The resident's life goes on.
+    """
+
+    kind: ClassVar[str] = AlertKind.COLD_HOME.value
+    default_time: ClassVar[time] = time(22, 0)
+    minutes: int = 10 * 60
+    cooling_per_hour: ClassVar[float] = 1.0
+    coldest: ClassVar[float] = 12.0
+
+    def check(self, ctx: ScenarioContext) -> None:
+        super().check(ctx)
+        if ctx.layout.temperature is None:
+            raise ValueError(f"{ctx.hub} has no thermometer")
+
+    def adjust_activations(
+        self, stream: Iterator[Activation], ctx: ScenarioContext
+    ) -> Iterator[Activation]:
+        start, until = self.start_ms(ctx), self.start_ms(ctx) + self.minutes * MINUTE
+        for act in stream:
+            if act.device == ctx.layout.temperature and start <= act.ms < until:
+                cooled = act.value - self.cooling_per_hour * (act.ms - start) / HOUR
+                act = act._replace(value=round(max(self.coldest, min(act.value, cooled)), 1))
+            yield act
+
+    def truth(self, ctx: ScenarioContext) -> GroundTruth:
+        start = self.start_ms(ctx)
+        return GroundTruth(
+            self.kind,
+            ctx.hub,
+            to_datetime(start),
+            to_datetime(start + self.minutes * MINUTE),
+            {"device": ctx.layout.temperature},
+        )
+
+
 SCENARIOS: dict[str, type[Scenario]] = {
-    cls.kind: cls for cls in (HelpRequest, Fall, NotUp, NightWandering, LongBathroom, DeviceOffline)
+    cls.kind: cls
+    for cls in (HelpRequest, Fall, NotUp, NightWandering, LongBathroom, DeviceOffline, ColdHome)
 }
 _SYNTAX = re.compile(
     r"""^(?:(?P<home>[^/@]+)/)?             # optional HOME/
@@ -237,7 +277,7 @@ def parse_scenario(text: str) -> tuple[str | None, Scenario]:
     """Read ``[HOME/]KIND@DAY[THH:MM][:ARG]``; return (home selector or ``None`` for all, scenario).
 
     ``ARG`` is the device id for ``device_offline`` and a length in minutes for ``fall``,
-    ``not_up``, ``night_wandering`` and ``long_bathroom``. ``HOME`` is a hub id or a 1-based home
+    ``not_up``, ``night_wandering``, ``long_bathroom`` and ``cold_home`` (how long the heating is off). ``HOME`` is a hub id or a 1-based home
     number.
 
     >>> parse_scenario("fall@3T14:20")

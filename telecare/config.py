@@ -66,6 +66,9 @@ class Settings(BaseSettings):
 
     # --- detection
     inactivity_limit_min: int = Field(default=360, ge=5)
+    cold_home_c: float = Field(default=16.0, ge=5, le=25, description="cold_home: at or below this...")
+    cold_home_clear_c: float = Field(default=17.0, ge=5, le=26, description="...cleared at or above this")
+    cold_home_min: int = Field(default=60, ge=10, description="...for this many minutes")
     tick_s: float = Field(default=15.0, gt=0)
     snapshot_s: float = Field(default=30.0, gt=0)
 
@@ -85,6 +88,12 @@ class Settings(BaseSettings):
     # --- logging
     log_level: str = "INFO"
     log_json: bool = False
+
+    @model_validator(mode="after")
+    def _warm_above_cold(self) -> Settings:
+        if self.cold_home_clear_c <= self.cold_home_c:
+            raise ValueError("TELECARE_COLD_HOME_CLEAR_C must be above TELECARE_COLD_HOME_C")
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -18,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from alerts import escalation, summaries
 from alerts.delivery import DeliveryWorker
 from alerts.service import AlertChange
+from detection.cold_home import ColdLimits
 from detection.service import ChangeListener, DetectionService
 from ingest.broker import EmbeddedBroker
 from ingest.mqtt_client import PROTOCOLS
@@ -77,6 +78,7 @@ class TelecareService:
             self.factory,
             self.clock,
             timedelta(minutes=s.inactivity_limit_min),
+            cold=ColdLimits(s.cold_home_c, s.cold_home_clear_c, timedelta(minutes=s.cold_home_min)),
             listeners=[*self.listeners, self.delivery.wake],
         )
         self.detection.recover()

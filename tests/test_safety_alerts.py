@@ -146,3 +146,19 @@ def test_an_alert_raised_before_a_restart_is_not_raised_again_after_it(stack, st
     again = start_service(stack, [], clock=ManualClock(T0))
     assert monitor(again, home.hub) is not None
     assert len(alerts(again)) == 1 and alerts(again)[0].count == 1
+
+
+def test_a_cold_living_room_for_an_hour_raises_cold_home_and_warmth_clears_it(
+    stack, start_service, publisher_for
+):
+    clock = ManualClock(T0 + timedelta(hours=2))  # the readings below are not from the future
+    home = factories.household()
+    service = start_service(stack, [home], clock=clock)  # first day live: still learning
+    pub = publisher_for(stack)
+    for seq, (minutes, celsius) in enumerate([(-30, 18.0), (0, 15.9), (30, 15.6), (60, 15.4)], 1):
+        send(pub, stack, home.hub, "temp", T0 + timedelta(minutes=minutes), celsius, seq=seq)
+    [alert] = wait_for(lambda: alerts(service, "cold_home"))
+    assert alert.severity == "urgent" and alert.status == "triggered"
+    assert alert.summary == "The living room is 15.4 °C: at or below 16 °C since 09:00 (1 h)."
+    send(pub, stack, home.hub, "temp", T0 + timedelta(minutes=90), 17.3, seq=5)
+    wait_for(lambda: alerts(service, "cold_home")[0].status == "cleared")

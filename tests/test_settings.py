@@ -39,3 +39,11 @@ def test_environment_variables_with_the_prefix_configure_the_service(monkeypatch
 def test_a_broker_url_of_another_scheme_is_refused():
     with pytest.raises(ValueError, match="mqtt://"):
         BrokerAddress.parse("http://broker:1883")
+
+
+def test_a_cold_home_limit_that_clears_below_where_it_raises_is_refused(monkeypatch):
+    monkeypatch.setenv("TELECARE_COLD_HOME_C", "18")
+    with pytest.raises(ValidationError, match="TELECARE_COLD_HOME_CLEAR_C must be above"):
+        Settings(_env_file=None)
+    monkeypatch.setenv("TELECARE_COLD_HOME_CLEAR_C", "19.5")
+    assert Settings(_env_file=None).cold_home_clear_c == 19.5

@@ -163,3 +163,20 @@ def test_malformed_messages_cover_every_reason():
     assert parsed["type_mismatch"]["type"] != types[bad["type_mismatch"].topic_suffix.split("/")[0]]
     assert len(bad["oversized"].payload) > 4096
     assert when(parsed["future_ts"]) - bad["future_ts"].at > timedelta(days=1)
+
+
+def test_cold_home_cools_the_thermometer_while_the_heating_is_off_and_replay_raises_it(tmp_path):
+    from detection.replay import drive, household_events, make_engine
+
+    h = home(scenarios=[parse_scenario("cold_home@2T22:00:480")[1]], days=4)
+    (truth,) = h.truth
+    events = list(h.events())
+    readings = [(when(e), e["value"]) for e in events if e["device"] == "temp-living"]
+    during = [c for t, c in readings if truth.start + timedelta(hours=5) <= t < truth.end]
+    assert during and max(during) <= 16.0  # five hours in: at least 4 °C down from ~20 °C
+    assert all(c > 18.0 for t, c in readings if t >= truth.end + timedelta(minutes=30))
+    spec, stream = household_events(h.household, events)
+    signals = [(at, type(s).__name__) for at, s in drive(make_engine(), spec, stream) if s.kind.value == "cold_home"]
+    assert [name for _, name in signals] == ["AlertSignal", "ClearSignal"]  # cleared when the heating is back
+    raised = signals[0][0]
+    assert truth.start + timedelta(hours=4) < raised < truth.start + timedelta(hours=7)
