@@ -30,7 +30,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 7: sleep and outings trends (RoutineModel state 6).
 #    "cold" (ColdHome) was added within 7 without a bump: it may be missing (a new one is started), so
 #    an upgrade does not relearn every home for it.
-STATE_VERSION = 7
+# 8: nights away apart from outings (RoutineModel state 7).
+STATE_VERSION = 8
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

@@ -51,8 +51,9 @@ from telecare.domain import (
 Signal = AlertSignal | ClearSignal
 
 # 2: quiet spells by the time they began (detection.quiet); 3: time away per day; 4: company;
-# 5: quiet spells in the bedroom and elsewhere apart; 6: night rest and outings per day (trends)
-STATE_VERSION = 6
+# 5: quiet spells in the bedroom and elsewhere apart; 6: night rest and outings per day (trends);
+# 7: outings over a night kept apart (staying away)
+STATE_VERSION = 7
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -65,6 +66,11 @@ _STIRRING = timedelta(minutes=30)
 _OUTING = timedelta(minutes=10)  # out of the door for at least this long: an outing
 _OUTINGS_KNOWN = 5  # learned outings from which their longest is a fair guide to "not back"
 _OUTINGS_FLOOR, _FEW_OUTINGS_FLOOR = timedelta(hours=3), timedelta(hours=4)
+# Out over this local hour: the night was spent away. Someone who has done that at least
+# ``_NIGHTS_AWAY_KNOWN`` times in the learned weeks is staying away (a daughter's, a trip) once out
+# over a night, not "not back": such stays run from one night to many and have no usual length.
+_NIGHT_AWAY_HOUR = 3
+_NIGHTS_AWAY_KNOWN = 2
 _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate visits
 DAY_START_HOUR = 15  # a routine day runs from 15:00 to 15:00 local: a night and its morning
 _WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
@@ -134,7 +140,8 @@ class RoutineModel(VersionedState):
         self.beds: set[str] = set()  # bed mats pressed: in bed, where long quiet is sleep
         self.has_bed = False
         self.up_since: datetime | None = None  # the bed mats were all released then
-        self.outings = SortedWindow(8 * self.config.window_days)  # minutes out, door to door
+        self.outings = SortedWindow(8 * self.config.window_days)  # minutes out, door to door, back the same night
+        self.nights_away: list[int] = []  # ``days_seen`` when each learned outing over a night ended
         self.room_since: datetime | None = None
         self.rest_from: datetime | None = None  # the last sign of the person other than a bed mat
         self.last_kitchen: datetime | None = None
@@ -244,6 +251,9 @@ class RoutineModel(VersionedState):
             # outing that raised not_returned is not learned, even if a sign came in between.
             if self.out_since is not None and (ts - self.out_since) >= _OUTING and not (
                     self.silence_alerted is not None and self.silence_alerted >= self.out_since):
+                if self._over_a_night(ts):
+                    self.nights_away = [d for d in self.nights_away
+                                        if self.days_seen - d < self.config.window_days] + [self.days_seen]
                 self.outings.append((ts - self.out_since) / timedelta(minutes=1))
                 day.outings += 1
         self.spell_counts = not self.out and not self.in_bed
@@ -333,8 +343,23 @@ class RoutineModel(VersionedState):
         Without one, the bedroom stands in for the bed (back to bed after the toilet at 07:00)."""
         return ANYWHERE if self.has_bed else self._quiet_place
 
+    def _over_a_night(self, now: datetime) -> bool:
+        """Whether the time out since ``out_since`` takes in a night (the local hour ``_NIGHT_AWAY_HOUR``)."""
+        tz = ZoneInfo(self.timezone)
+        left = self.out_since.astimezone(tz)
+        night = datetime.combine(left.date(), time(_NIGHT_AWAY_HOUR), tz)
+        if night <= left:
+            night += timedelta(days=1)
+        return now >= night
+
+    def staying_away(self, now: datetime) -> bool:
+        """Out over a night, as this person sometimes is: detected away, not "not back"."""
+        known = sum(1 for d in self.nights_away if self.days_seen - d < self.config.window_days)
+        return (self.out and self.out_since is not None and known >= _NIGHTS_AWAY_KNOWN
+                and self._over_a_night(now))
+
     def _check_out(self, now: datetime) -> list[Signal]:
-        if self.out_since is None:
+        if self.out_since is None or self.staying_away(now):
             return []
         out = now - self.out_since
         # With few outings learned (someone who seldom goes out), a longer floor stands in for them.

@@ -47,9 +47,9 @@ def test_snapshots_are_versioned_and_old_safety_only_snapshots_still_load(stream
     engine = DetectionEngine()
     list(drive(engine, spec, events[:2000]))
     state = pickle.loads(engine.dump(spec.hub))
-    assert set(state) == {"safety", "routine", "devices"} and STATE_VERSION == 7
+    assert set(state) == {"safety", "routine", "devices", "cold"} and STATE_VERSION == 8
     routine_state = state["routine"].__getstate__()
-    assert routine_state["version"] == routine.STATE_VERSION == 6
+    assert routine_state["version"] == routine.STATE_VERSION == 7
     broken = RoutineModel.__new__(RoutineModel)
     with pytest.raises(ValueError, match="version"):
         broken.__setstate__({**routine_state, "version": 99})
@@ -156,3 +156,45 @@ def test_someone_who_seldom_goes_out_and_is_not_back_after_four_hours_is_reporte
     [(at, alert)] = raised
     assert alert.kind.value == "not_returned" and at == day0 + timedelta(days=16, hours=14, minutes=5)
     assert "No outing was seen in recent weeks, so a 4-hour limit applies." in alert.summary
+
+
+def _outgoing_resident(nights_away: tuple[int, ...]):
+    """Up at 07:00, out 10:00-13:00 every day; out from 18:00 until 11:00 the next day on ``nights_away``."""
+    model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+    day0 = datetime(2026, 1, 5, tzinfo=UTC)
+
+    door, kitchen = (Room.FRONT_DOOR, DeviceType.CONTACT), (Room.KITCHEN, DeviceType.MOTION)
+    life = []
+    for d in range(20):
+        for k in range(31):
+            hour = 7 + k / 2
+            away_overnight = (d in nights_away and hour >= 18) or (d - 1 in nights_away and hour < 11)
+            if not (10 <= hour <= 13 or away_overnight):
+                life.append((day0 + timedelta(days=d, hours=hour), kitchen))
+        doors = (10, 13, 18, 35) if d in nights_away else (10, 13)  # 35: 11:00 the next day
+        life += [(day0 + timedelta(days=d, hours=h), door) for h in doors]
+    life += [(day0 + timedelta(days=20, hours=17), kitchen), (day0 + timedelta(days=20, hours=18), door)]
+    for at, (room, device_type) in sorted(life):  # the last: out at 18:00 for three days
+        model.learn_one(SensorEvent("h-1", f"{device_type}-{room}", device_type, room, at, 1.0))
+    checks = (day0 + timedelta(days=20, hours=18, minutes=m) for m in range(5, 72 * 60, 5))
+    return [(t, s) for t in checks for s in model.check(t) if isinstance(s, AlertSignal)], model
+
+
+def test_someone_who_sometimes_stays_away_overnight_is_not_reported_not_back_the_morning_after():
+    raised, model = _outgoing_resident(nights_away=(5, 12))
+    assert raised == []
+    assert model.staying_away(datetime(2026, 1, 26, 3, 0, tzinfo=UTC))
+    assert not model.staying_away(datetime(2026, 1, 26, 2, 59, tzinfo=UTC))  # the evening out: not yet
+
+
+def test_someone_who_never_stays_out_overnight_is_reported_not_back_the_same_evening():
+    raised, _ = _outgoing_resident(nights_away=())
+    [(at, alert)] = raised
+    assert alert.kind.value == "not_returned"
+    # Out 10:00 until the first sign indoors at 13:30, every day: 3 h 30 min x 1.5 + 1 h = 6 h 15 min.
+    assert at == datetime(2026, 1, 26, 0, 20, tzinfo=UTC)
+
+
+def test_one_night_away_in_the_learned_weeks_is_not_yet_a_habit_of_staying_away():
+    raised, _ = _outgoing_resident(nights_away=(12,))
+    assert [alert.kind.value for _, alert in raised] == ["not_returned"]
