@@ -7,11 +7,14 @@ comparison, with the fixed rules alone (no movement 4 h, not up by 10:00, door o
 Stream groups:
 
 - ``sim``: simulated personas (``simulator``), with a daytime fall, a morning not getting up, a night
-  exit and a long bathroom stay injected after the learning period, and clean homes;
+  exit and a long bathroom stay injected after the learning period, the trends (two more night toilet
+  trips a night, 60% fewer kitchen visits, moving less: ``simulator.trend_scenarios``) from the
+  fourth day after it, and clean homes;
 - ``kasteren``: the real van Kasteren houses A and B, days resampled into streams, with a fall
   (silence after a moment between 09:00 and 19:00), not up (morning removed until wake + 3 h), a night
   exit (front door at 02:30, then silence), and trends (two more night toilet visits every night,
-  60% fewer kitchen visits) from day 20; and clean streams;
+  60% fewer kitchen visits, half of all visits anywhere but the toilet and the door) from day 20; and
+  clean streams;
 - ``--household H --events E --truth T``: your own files (truth as ``telecare simulate`` writes it).
 
 Recall counts an anomaly as found when an alert of a matching kind comes within 12 h of its start
@@ -50,14 +53,15 @@ MATCH = {
     "long_bathroom": {"long_bathroom", "inactivity"},
     "night_toilet_increase": {"night_toilet_increase"},
     "kitchen_decline": {"kitchen_decline", "activity_decline"},
+    "activity_decline": {"activity_decline"},
 }
-TRENDS = {"night_toilet_increase", "kitchen_decline"}
+TRENDS = {"night_toilet_increase", "kitchen_decline", "activity_decline"}
 BEHAVIOURAL = {
     "inactivity", "not_up", "night_wandering", "not_returned", "long_bathroom",
     "night_toilet_increase", "kitchen_decline", "activity_decline", "sleep_change", "outings_decline",
 }
 SIM_CLASS = {"fall": "fall", "not_up": "not_up", "night_wandering": "night_exit",
-             "long_bathroom": "long_bathroom"}
+             "long_bathroom": "long_bathroom", **{t: t for t in TRENDS}}
 METHODS = ("routine", "fixed rules")
 
 
@@ -127,6 +131,8 @@ def sim_recipes(streams: int, seed: str, learning: int) -> list[tuple]:
             injected = [f"fall@{first + 2}T{10 + k % 8}:{(7 * k) % 60:02d}", f"not_up@{first + 6}",
                         f"night_wandering@{first + 10}T02:30", f"long_bathroom@{first + 14}T{9 + k % 9}:10:80"]
             recipes.append(("sim", persona, s, injected, first + 17, learning))
+            for trend in ("night_toilet_increase", "kitchen_decline", "activity_decline"):
+                recipes.append(("sim", persona, f"{s}/{trend}", [f"{trend}@{first + 3}"], first + 12, learning))
             recipes.append(("sim", persona, s + "/clean", [], first + 28, learning))
     return recipes
 
@@ -142,6 +148,8 @@ def kasteren_recipes(streams: int, seed: str, learning: int, directory: str) -> 
             recipes.append(("kasteren", directory, house, s + "/toilet", [("night_toilet", first + 5)],
                             first + 14, learning))
             recipes.append(("kasteren", directory, house, s + "/kitchen", [("kitchen_decline", first + 5)],
+                            first + 14, learning))
+            recipes.append(("kasteren", directory, house, s + "/activity", [("activity_decline", first + 5)],
                             first + 14, learning))
             recipes.append(("kasteren", directory, house, s + "/clean", [], first + 28, learning))
     return recipes
@@ -174,7 +182,8 @@ def _build_kasteren(directory, house, seed, injections, days, learning):
     stream = k.resample(real_days, days, seed, k.blocks(spec, real_days))
     rng = random.Random(f"{seed}/inject")
     inject = {"fall": k.inject_fall, "not_up": k.inject_not_up, "night_exit": k.inject_night_exit,
-              "night_toilet": k.inject_night_toilet, "kitchen_decline": k.inject_kitchen_decline}
+              "night_toilet": k.inject_night_toilet, "kitchen_decline": k.inject_kitchen_decline,
+              "activity_decline": k.inject_activity_decline}
     truths = []
     for name, day in injections:
         truth = None

@@ -192,23 +192,43 @@ def inject_night_toilet(spec: HouseholdSpec, days: list[Day], n: int, start: dat
     return Truth("night_toilet_increase", base, base + timedelta(days=len(days) - n))
 
 
-def inject_kitchen_decline(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
-    """From day ``n`` on, 60% of kitchen visits (events 15 min apart or less) do not happen."""
-    rooms = _rooms(spec)
+def _drop_visits(spec: HouseholdSpec, days: list[Day], n: int, rng: random.Random, rooms: frozenset[Room],
+                 share: float) -> None:
+    """From day ``n`` on, ``share`` of the visits to ``rooms`` (a room's events 15 min apart or less)
+    do not happen."""
+    room_of = _rooms(spec)
     for k in range(n, len(days)):
         kept: Day = []
-        last, dropping = -1e9, False
+        last: dict[Room, float] = {}
+        dropping: dict[Room, bool] = {}
         for e in sorted(days[k]):
-            if rooms[e[1]] == Room.KITCHEN:
-                if e[0] - last > 900:
-                    dropping = rng.random() < 0.6
-                last = e[0]
-                if dropping:
+            room = room_of[e[1]]
+            if room in rooms:
+                if e[0] - last.get(room, -1e9) > 900:
+                    dropping[room] = rng.random() < share
+                last[room] = e[0]
+                if dropping[room]:
                     continue
             kept.append(e)
         days[k] = kept
+
+
+def inject_kitchen_decline(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
+    """From day ``n`` on, 60% of kitchen visits (events 15 min apart or less) do not happen."""
+    _drop_visits(spec, days, n, rng, frozenset({Room.KITCHEN}), 0.6)
     base = start + timedelta(days=n)
     return Truth("kitchen_decline", base, base + timedelta(days=len(days) - n))
+
+
+_NOT_LESS = frozenset({Room.TOILET, Room.BATHROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
+
+
+def inject_activity_decline(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
+    """From day ``n`` on, moving less: half the visits to every room but the toilet, the bathroom
+    and the doors (going out is not what is injected) do not happen."""
+    _drop_visits(spec, days, n, rng, frozenset(Room) - _NOT_LESS, 0.5)
+    base = start + timedelta(days=n)
+    return Truth("activity_decline", base, base + timedelta(days=len(days) - n))
 
 
 STREAM_START = datetime(2026, 1, 5, 4, 0, tzinfo=UTC)

@@ -97,6 +97,6 @@ class RoutineDay:
     def rest_hours(self) -> float | None:
         """Hours of rest last night; ``None`` when this day says nothing about sleep (out that
         night, not home when the day began, never seen up)."""
-        if self.wake is None or self.night_out or not self.home_at_start:
+        if self.wake is None or self.night_out:
             return None
         return round(self.night_rest / 60, 2)

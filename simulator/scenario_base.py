@@ -49,6 +49,9 @@ class Scenario:
 
     kind: ClassVar[str]
     default_time: ClassVar[time] = time(12, 0)
+    # What ``:ARG`` sets in ``KIND@DAY[THH:MM][:ARG]``: a whole number of "minutes" or "days", a
+    # "device" id, or nothing (None).
+    arg_field: ClassVar[str | None] = "minutes"
 
     day: int
     at: time | None = None

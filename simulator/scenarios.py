@@ -38,6 +38,7 @@ from simulator.scenario_base import (
     insert_visit,
     silenced,
 )
+from simulator.trend_scenarios import TREND_SCENARIOS
 from simulator.truth import GroundTruth
 from telecare.domain import AlertKind
 
@@ -57,6 +58,7 @@ class HelpRequest(Scenario):
 
     kind: ClassVar[str] = AlertKind.HELP_REQUEST.value
     default_time: ClassVar[time] = time(10, 0)
+    arg_field: ClassVar[str | None] = None
 
     def check(self, ctx: ScenarioContext) -> None:
         super().check(ctx)
@@ -202,6 +204,7 @@ class DeviceOffline(Scenario):
     """One device stops reporting from the given time to the end of the run; the hub carries on."""
 
     kind: ClassVar[str] = AlertKind.DEVICE_OFFLINE.value
+    arg_field: ClassVar[str | None] = "device"
     device: str = "m-kitchen"
 
     def check(self, ctx: ScenarioContext) -> None:
@@ -262,7 +265,8 @@ class ColdHome(Scenario):
 
 SCENARIOS: dict[str, type[Scenario]] = {
     cls.kind: cls
-    for cls in (HelpRequest, Fall, NotUp, NightWandering, LongBathroom, DeviceOffline, ColdHome)
+    for cls in (HelpRequest, Fall, NotUp, NightWandering, LongBathroom, DeviceOffline, ColdHome,
+                *TREND_SCENARIOS)
 }
 _SYNTAX = re.compile(
     r"""^(?:(?P<home>[^/@]+)/)?             # optional HOME/
@@ -276,8 +280,10 @@ _SYNTAX = re.compile(
 def parse_scenario(text: str) -> tuple[str | None, Scenario]:
     """Read ``[HOME/]KIND@DAY[THH:MM][:ARG]``; return (home selector or ``None`` for all, scenario).
 
-    ``ARG`` is the device id for ``device_offline`` and a length in minutes for ``fall``,
-    ``not_up``, ``night_wandering``, ``long_bathroom`` and ``cold_home`` (how long the heating is off). ``HOME`` is a hub id or a 1-based home
+    ``ARG`` is the device id for ``device_offline``, a length in minutes for ``fall``, ``not_up``,
+    ``night_wandering``, ``long_bathroom`` and ``cold_home`` (how long the heating is off), and a
+    number of days for the trends ``night_toilet_increase``, ``kitchen_decline`` and
+    ``activity_decline`` (without it they last to the end of the run). ``HOME`` is a hub id or a 1-based home
     number.
 
     >>> parse_scenario("fall@3T14:20")
@@ -297,13 +303,15 @@ def parse_scenario(text: str) -> tuple[str | None, Scenario]:
         if hh > 23 or mm > 59:
             raise ValueError(f"scenario {text!r}: {hh:02}:{mm:02} is not a time of day")
         at = time(hh, mm)
-    scenario = SCENARIOS[kind](day=int(match["day"]), at=at)
+    cls = SCENARIOS[kind]
+    scenario = cls(day=int(match["day"]), at=at)
     if arg is not None:
-        if kind == DeviceOffline.kind:
+        field = cls.arg_field
+        if field == "device":
             scenario = replace(scenario, device=arg)
-        elif kind == HelpRequest.kind or not arg.isdigit() or int(arg) <= 0:
-            wanted = "no argument" if kind == HelpRequest.kind else "a number of minutes"
+        elif field is None or not arg.isdigit() or int(arg) <= 0:
+            wanted = "no argument" if field is None else f"a number of {field}"
             raise ValueError(f"scenario {text!r}: {kind} takes {wanted}")
         else:
-            scenario = replace(scenario, minutes=int(arg))
+            scenario = replace(scenario, **{field: int(arg)})
     return match["home"], scenario

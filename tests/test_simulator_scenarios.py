@@ -180,3 +180,42 @@ def test_cold_home_cools_the_thermometer_while_the_heating_is_off_and_replay_rai
     assert [name for _, name in signals] == ["AlertSignal", "ClearSignal"]  # cleared when the heating is back
     raised = signals[0][0]
     assert truth.start + timedelta(hours=4) < raised < truth.start + timedelta(hours=7)
+
+
+def _visits(h: SimulatedHome, activity=None, place=None) -> list[int]:
+    """Per plan (plans[n] is day n until the next getting-up), the visits of that activity or place."""
+    return [sum(1 for v in p.visits if (activity is None or v.activity == activity)
+                and (place is None or v.place == place)) for p in h.plans()]
+
+
+def test_a_week_of_night_toilet_increase_adds_two_trips_to_each_of_its_nights_only():
+    plain = _visits(home(days=12), activity="night_toilet")
+    more = _visits(home(days=12, scenarios=[parse_scenario("night_toilet_increase@3:7")[1]]), activity="night_toilet")
+    assert [b - a for a, b in zip(plain, more)] == [0, 0, 0] + [2] * 7 + [0] * (len(plain) - 10)
+
+
+def test_kitchen_decline_drops_most_kitchen_visits_from_its_first_day():
+    plain = _visits(home(days=20), place="kitchen")
+    fewer = _visits(home(days=20, scenarios=[parse_scenario("kitchen_decline@6")[1]]), place="kitchen")
+    assert fewer[:6] == plain[:6]
+    assert 0.2 < sum(fewer[6:21]) / sum(plain[6:21]) < 0.6  # 60% dropped, day by day at random
+
+
+def test_activity_decline_means_fewer_errands_and_less_movement_in_the_living_room():
+    plain, slower = home(days=20), home(days=20, scenarios=[parse_scenario("activity_decline@6")[1]])
+    (truth,) = slower.truth
+    assert truth.kind == "activity_decline" and truth.start == datetime(2026, 1, 10, tzinfo=LONDON)
+
+    def living_triggers(h):
+        return sum(1 for e in h.events() if e["device"] == "m-living" and e["value"] is True
+                   and when(e) >= truth.start)
+
+    assert living_triggers(slower) < 0.65 * living_triggers(plain)
+    assert sum(_visits(slower, activity="drink")[6:]) < 0.6 * sum(_visits(plain, activity="drink")[6:])
+
+
+def test_trend_scenarios_take_a_number_of_days():
+    assert parse_scenario("kitchen_decline@20:7")[1].days == 7
+    for bad in ("kitchen_decline@20:soon", "night_toilet_increase@3:0"):
+        with pytest.raises(ValueError, match="a number of days"):
+            parse_scenario(bad)
