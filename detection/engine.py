@@ -5,7 +5,8 @@ events and clock ticks; replay hands it an events file and a manual clock.
 
 Each household has its ``SafetyMonitor`` (fixed rules, from day one) in ``engine.monitors``, its
 ``RoutineModel`` (learned routine) in ``engine.routines``, its ``DeviceHealth`` (sensors and hub gone
-quiet) in ``engine.health`` and its ``ColdHome`` (thermometers) in ``engine.cold``. ``dump`` and ``restore`` save and load them together as one versioned blob.
+quiet) in ``engine.health`` and its ``ColdHome`` (thermometers) in ``engine.cold``. ``dump`` and
+``restore`` save and load them together as one versioned blob.
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 5: company in the house (RoutineModel state 4).
 # 6: quiet spells in the bedroom and elsewhere apart (RoutineModel state 5, QuietSpells state 3).
 # 7: sleep and outings trends (RoutineModel state 6).
-#    "cold" (ColdHome) was added within 7 without a bump: it may be missing (a new one is started), so
-#    an upgrade does not relearn every home for it.
-# 8: nights away apart from outings (RoutineModel state 7).
+# 8: nights away counted (RoutineModel state 7); "cold" (ColdHome) added. A snapshot without "cold"
+#    gets a new one, so adding a part like it alone needs no bump (no relearn).
 STATE_VERSION = 8
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.

@@ -52,7 +52,7 @@ Signal = AlertSignal | ClearSignal
 
 # 2: quiet spells by the time they began (detection.quiet); 3: time away per day; 4: company;
 # 5: quiet spells in the bedroom and elsewhere apart; 6: night rest and outings per day (trends);
-# 7: outings over a night kept apart (staying away)
+# 7: outings over a night counted (staying away)
 STATE_VERSION = 7
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
@@ -140,7 +140,7 @@ class RoutineModel(VersionedState):
         self.beds: set[str] = set()  # bed mats pressed: in bed, where long quiet is sleep
         self.has_bed = False
         self.up_since: datetime | None = None  # the bed mats were all released then
-        self.outings = SortedWindow(8 * self.config.window_days)  # minutes out, door to door, back the same night
+        self.outings = SortedWindow(8 * self.config.window_days)  # minutes out, door to door
         self.nights_away: list[int] = []  # ``days_seen`` when each learned outing over a night ended
         self.room_since: datetime | None = None
         self.rest_from: datetime | None = None  # the last sign of the person other than a bed mat
@@ -252,8 +252,7 @@ class RoutineModel(VersionedState):
             if self.out_since is not None and (ts - self.out_since) >= _OUTING and not (
                     self.silence_alerted is not None and self.silence_alerted >= self.out_since):
                 if self._over_a_night(ts):
-                    self.nights_away = [d for d in self.nights_away
-                                        if self.days_seen - d < self.config.window_days] + [self.days_seen]
+                    self.nights_away = [*self._recent_nights_away(), self.days_seen]
                 self.outings.append((ts - self.out_since) / timedelta(minutes=1))
                 day.outings += 1
         self.spell_counts = not self.out and not self.in_bed
@@ -352,11 +351,14 @@ class RoutineModel(VersionedState):
             night += timedelta(days=1)
         return now >= night
 
+    def _recent_nights_away(self) -> list[int]:
+        """The learned outings over a night that ended within the learned window of days."""
+        return [d for d in self.nights_away if self.days_seen - d < self.config.window_days]
+
     def staying_away(self, now: datetime) -> bool:
         """Out over a night, as this person sometimes is: detected away, not "not back"."""
-        known = sum(1 for d in self.nights_away if self.days_seen - d < self.config.window_days)
-        return (self.out and self.out_since is not None and known >= _NIGHTS_AWAY_KNOWN
-                and self._over_a_night(now))
+        return (self.out and self.out_since is not None
+                and len(self._recent_nights_away()) >= _NIGHTS_AWAY_KNOWN and self._over_a_night(now))
 
     def _check_out(self, now: datetime) -> list[Signal]:
         if self.out_since is None or self.staying_away(now):

@@ -95,8 +95,8 @@ class RoutineDay:
 
     @property
     def rest_hours(self) -> float | None:
-        """Hours of rest last night; ``None`` when this day says nothing about sleep (out that
-        night, not home when the day began, never seen up)."""
+        """Hours of rest last night; ``None`` when this day says nothing about sleep (out at some
+        time that night, or never seen up). Out when the day began (at work at 15:00) is no matter."""
         if self.wake is None or self.night_out:
             return None
         return round(self.night_rest / 60, 2)

@@ -1,7 +1,8 @@
 """Safety rules that need no learning: they fire from the first day a home is live.
 
 Help button, fall detector, smoke, water leak, and no sign of the person for longer than an absolute
-limit (a cold home is ``detection.cold_home``, kept apart). The routine model (issue "routine learning") adds the learned kinds on top of these.
+limit (a cold home is ``detection.cold_home``, kept apart). The routine model (issue "routine
+learning") adds the learned kinds on top of these.
 """
 
 from __future__ import annotations

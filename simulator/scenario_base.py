@@ -52,6 +52,8 @@ class Scenario:
     # What ``:ARG`` sets in ``KIND@DAY[THH:MM][:ARG]``: a whole number of "minutes" or "days", a
     # "device" id, or nothing (None).
     arg_field: ClassVar[str | None] = "minutes"
+    # The sensor the scenario acts on, as (``SensorLayout`` attribute, what to call it when missing).
+    needs: ClassVar[tuple[str, str] | None] = None
 
     day: int
     at: time | None = None
@@ -63,6 +65,8 @@ class Scenario:
         """Raise ``ValueError`` if the scenario cannot happen in this home and window."""
         if not 1 <= self.day <= ctx.days:
             raise ValueError(f"{self.kind}: day {self.day} is outside days 1..{ctx.days}")
+        if self.needs is not None and getattr(ctx.layout, self.needs[0]) is None:
+            raise ValueError(f"{ctx.hub} has no {self.needs[1]}")
 
     def adjust_plans(self, plans: list[DayPlan], ctx: ScenarioContext) -> None:
         """Edit ``plans`` in place; ``plans[n]`` is day ``n`` (``plans[0]``: the day before)."""

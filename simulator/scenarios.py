@@ -59,11 +59,7 @@ class HelpRequest(Scenario):
     kind: ClassVar[str] = AlertKind.HELP_REQUEST.value
     default_time: ClassVar[time] = time(10, 0)
     arg_field: ClassVar[str | None] = None
-
-    def check(self, ctx: ScenarioContext) -> None:
-        super().check(ctx)
-        if ctx.layout.button is None:
-            raise ValueError(f"{ctx.hub} has no help button")
+    needs: ClassVar[tuple[str, str] | None] = ("button", "help button")
 
     def adjust_activations(
         self, stream: Iterator[Activation], ctx: ScenarioContext
@@ -85,12 +81,8 @@ class Fall(Scenario):
 
     kind: ClassVar[str] = AlertKind.FALL.value
     default_time: ClassVar[time] = time(14, 0)
+    needs: ClassVar[tuple[str, str] | None] = ("fall", "fall detector")
     minutes: int | None = None
-
-    def check(self, ctx: ScenarioContext) -> None:
-        super().check(ctx)
-        if ctx.layout.fall is None:
-            raise ValueError(f"{ctx.hub} has no fall detector")
 
     def silence_ms(self, ctx: ScenarioContext) -> tuple[int, int]:
         t = self.start_ms(ctx)
@@ -182,11 +174,7 @@ class NightWandering(_PinnedVisit):
     kind: ClassVar[str] = AlertKind.NIGHT_WANDERING.value
     default_time: ClassVar[time] = time(2, 30)
     place: ClassVar[Place] = Place.OUT
-
-    def check(self, ctx: ScenarioContext) -> None:
-        super().check(ctx)
-        if ctx.layout.front_door is None:
-            raise ValueError(f"{ctx.hub} has no front door contact")
+    needs: ClassVar[tuple[str, str] | None] = ("front_door", "front door contact")
 
 
 @dataclass(frozen=True)
@@ -233,14 +221,10 @@ class ColdHome(Scenario):
 
     kind: ClassVar[str] = AlertKind.COLD_HOME.value
     default_time: ClassVar[time] = time(22, 0)
+    needs: ClassVar[tuple[str, str] | None] = ("temperature", "thermometer")
     minutes: int = 10 * 60
     cooling_per_hour: ClassVar[float] = 1.0
     coldest: ClassVar[float] = 12.0
-
-    def check(self, ctx: ScenarioContext) -> None:
-        super().check(ctx)
-        if ctx.layout.temperature is None:
-            raise ValueError(f"{ctx.hub} has no thermometer")
 
     def adjust_activations(
         self, stream: Iterator[Activation], ctx: ScenarioContext
