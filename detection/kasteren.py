@@ -63,22 +63,55 @@ def load_days(path: str | Path, spec: HouseholdSpec) -> list[Day]:
     return days
 
 
+def recorded(days: Sequence[Day]) -> list[bool]:
+    """Which days the recording worked on: not a day its sensors were mostly dead.
+
+    The sensors that report on most days are the home's regular ones. A day with events from fewer
+    than a third of them is a recording fault, not a day of the resident's life: in house B, from
+    the 15th day on, only the kitchen motion sensor reports (hundreds of times a day) while the bed
+    mats, doors and flush that reported every day before fall silent, and then nothing reports at
+    all. A day with no event at all is a day away, unless it touches such a fault (then it is part
+    of the fault).
+
+    >>> on = lambda *devices: [(3600.0, d, 1.0) for d in devices]
+    >>> home = on("bed", "door", "flush")
+    >>> recorded([home, home, [], home, on("kitchen"), [], home])  # away on day 2; a fault on days 4-5
+    [True, True, True, True, False, False, True]
+    """
+    seen = [{device for _, device, value in day if value} for day in days]
+    regular = {device for devices in seen for device in devices
+               if sum(device in d for d in seen) >= len(days) / 2}
+    good = [not s or 3 * len(s & regular) >= len(regular) for s in seen]
+    changed = True
+    while changed:  # empty days next to a fault are part of it
+        changed = False
+        for i, devices in enumerate(seen):
+            if good[i] and not devices and any(not good[j] for j in (i - 1, i + 1) if 0 <= j < len(days)):
+                good[i], changed = False, True
+    return good
+
+
 def blocks(spec: HouseholdSpec, days: Sequence[Day]) -> list[list[int]]:
-    """Runs of consecutive days that must stay together: the resident was not home at the cut between.
+    """Runs of consecutive recorded days that must stay together: the resident was not home at the
+    cut between.
 
     A cut at 04:00 is clean when the resident is at home, asleep, across it: the day before has a
     sign of them after 16:00 that is not the front door, and the day after has one before 16:00.
     Otherwise (out for the night, away for days, a day with no event at all) the days on either
     side are kept together, so a stream never has someone asleep at home one night and, the next
-    day, silently back from a trip they never left for.
+    day, silently back from a trip they never left for. Days the recording did not work on
+    (``recorded``) are in no run, and no run goes across them.
     """
-    runs: list[list[int]] = [[0]] if days else []
-    for i in range(1, len(days)):
+    good = recorded(days)
+    runs: list[list[int]] = []
+    for i in range(len(days)):
+        if not good[i]:
+            continue
         seen_early = any(e[0] < 12 * 3600 for e in days[i])
-        if _home_at(spec, days[i - 1], DAY) and seen_early:
-            runs.append([i])
-        else:
+        if runs and runs[-1][-1] == i - 1 and not (_home_at(spec, days[i - 1], DAY) and seen_early):
             runs[-1].append(i)
+        else:
+            runs.append([i])
     return runs
 
 

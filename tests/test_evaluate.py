@@ -54,3 +54,16 @@ def test_evaluate_scores_your_own_files(tmp_path, capsys):
     assert code == 0
     [line] = [x for x in out.splitlines() if x.startswith("files") and "routine" in x and "night_exit" in x]
     assert line.split()[4] == "1.00"
+
+
+def test_house_b_streams_leave_out_the_days_its_recording_was_broken():
+    spec, days = kasteren.load_home(Path("/work/shared/data/kasteren"), "B")
+    broken = [i for i, ok in enumerate(kasteren.recorded(days)) if not ok]
+    # From day 16 only the kitchen motion sensor reports, then nothing: the bed mats, doors and flush
+    # that reported every day before are silent. Day 0 has one cupboard's events only.
+    assert broken == [0, *range(16, 25)]
+    used = {i for run in kasteren.blocks(spec, days) for i in run}
+    assert used.isdisjoint(broken) and len(used) == len(days) - len(broken)
+    # House A's days away (nothing at all, between ordinary days) are kept: being away is normal.
+    spec_a, days_a = kasteren.load_home(Path("/work/shared/data/kasteren"), "A")
+    assert all(kasteren.recorded(days_a)) and [] in days_a
