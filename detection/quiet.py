@@ -30,6 +30,7 @@ SLOT_MINUTES = 30
 SLOTS = 24 * 60 // SLOT_MINUTES
 LONGEST_NORMAL = 16 * 60  # minutes of quiet at home that can still be an ordinary day
 ELSEWHERE, BEDROOM, ANYWHERE = 0, 1, 2  # where the last sign was when the quiet began
+ABSORB_DAYS = 3  # a held spell recurring on this many days of the window is the routine, not trouble
 PLACES = ("elsewhere", "bedroom", "anywhere")
 
 
@@ -113,8 +114,9 @@ class QuietSpells(VersionedState):
     200.0
     """
 
-    # 2: each half hour's spells in a compact array, oldest first; 3: bedroom and elsewhere apart
-    STATE_VERSION = 3
+    # 2: each half hour's spells in a compact array, oldest first; 3: bedroom and elsewhere apart;
+    # 4: held spells
+    STATE_VERSION = 4
     # The half hour of the last quiet spell asked about (a tick asks about the same one every
     # minute), and the limits worked out since the last learned day, by place and half hour.
     CACHES = ("_asked", "_limits")
@@ -141,6 +143,10 @@ class QuietSpells(VersionedState):
         # arrival order take a tenth of the memory of sorted windows of Python floats.
         # Index ``place * SLOTS + half hour``, place ELSEWHERE or BEDROOM.
         self.slots = [array("f") for _ in range(2 * SLOTS)]
+        # Spells of days not learned (something was alerted), as (day number, place and half hour,
+        # minutes): held back, and learned only if they recur (see ``hold_day``).
+        self.held: list[tuple[int, int, float]] = []
+        self.days = 0  # days learned or held
 
     def slot(self, ts: datetime) -> int:
         local = ts.astimezone(ZoneInfo(self.timezone))
@@ -154,12 +160,49 @@ class QuietSpells(VersionedState):
     def learn_day(self, day: dict[int, float]) -> None:
         """Learn one finished, normal day's longest quiet spells, and refresh the limits."""
         for s, minutes in day.items():
-            if minutes <= LONGEST_NORMAL:  # longer: away unseen, or trouble; not normal
-                spells = self.slots[s]
-                spells.append(minutes)
-                if len(spells) > self.window_days:
-                    spells.pop(0)
+            self._learn(s, minutes)
+        self.days += 1
         self._limits = None
+
+    def hold_day(self, day: dict[int, float]) -> None:
+        """Hold back the spells of a finished day that is not learned (something was alerted).
+
+        A one-off, such as a fall, is never learned. A held spell that recurs (held spells at least
+        half as long, beginning within ``reach`` half hours at the same place, on ``ABSORB_DAYS``
+        days of the window) is routine the model did not know yet: a new job, a day centre, outings
+        a dead door sensor does not see. It is learned then, so the same quiet stops raising alerts
+        after a few days instead of every day for ever.
+        """
+        self._hold(day)
+        self.days += 1
+
+    def hold(self, began: datetime, minutes: float, place: int = ELSEWHERE) -> None:
+        """Hold back one quiet spell that was alerted on, as soon as it ends (see ``hold_day``)."""
+        spell: dict[int, float] = {}
+        self.note(spell, began, minutes, place)
+        self._hold(spell)
+
+    def _hold(self, day: dict[int, float]) -> None:
+        held = [h for h in self.held if self.days - h[0] < self.window_days]
+        held += [(self.days, s, m) for s, m in day.items() if m <= LONGEST_NORMAL]
+        absorbed = set()
+        for i, (_, s, minutes) in enumerate(held):
+            recurs = {h[0] for h in held if h[1] // SLOTS == s // SLOTS and h[2] >= minutes / 2
+                      and min((h[1] - s) % SLOTS, (s - h[1]) % SLOTS) <= self.reach}
+            if len(recurs) >= ABSORB_DAYS:
+                absorbed.add(i)
+        for j in sorted(absorbed):
+            self._learn(held[j][1], held[j][2])
+        self.held = [h for j, h in enumerate(held) if j not in absorbed]
+        if absorbed:
+            self._limits = None
+
+    def _learn(self, s: int, minutes: float) -> None:
+        if minutes <= LONGEST_NORMAL:  # longer: away unseen, or trouble; not normal
+            spells = self.slots[s]
+            spells.append(minutes)
+            if len(spells) > self.window_days:
+                spells.pop(0)
 
     def limit(self, began: datetime, place: int = ELSEWHERE) -> QuietLimit:
         """The limit for a quiet spell that began at ``began`` with the last sign in ``place``

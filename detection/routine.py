@@ -17,7 +17,10 @@ to the same day):
 - daily counts for trends (night toilet visits, kitchen visits, all activity): see
   ``detection.trends``.
 
-A finished day is learned only if nothing was alerted in it, so a bad day never becomes normal.
+A finished day is learned only if nothing was alerted in it, so a bad day never becomes normal. Its
+quiet spells, and any quiet that was alerted on, are held back instead: one that comes back on three
+days (a new routine, or outings a dead door sensor does not see) is learned then, so the model does
+not alert on the same normal quiet every day for ever (``QuietSpells.hold_day``).
 During the first ``learning_days`` days nothing is scored: only the safety rules fire.
 """
 
@@ -52,8 +55,8 @@ Signal = AlertSignal | ClearSignal
 
 # 2: quiet spells by the time they began (detection.quiet); 3: time away per day; 4: company;
 # 5: quiet spells in the bedroom and elsewhere apart; 6: night rest and outings per day (trends);
-# 7: outings over a night counted (staying away)
-STATE_VERSION = 7
+# 7: outings over a night counted (staying away); 8: alerted quiet spells held (QuietSpells state 4)
+STATE_VERSION = 8
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -195,10 +198,12 @@ class RoutineModel(VersionedState):
             signals += self._clear(AlertKind.NOT_UP, ts, "Up and about")
         # The quiet (or the outing) that ends now had an absence alert: it is not learned as normal,
         # whichever day it ends in.
-        alerted = self.silence_alerted is not None and self.silence_alerted == self.last_presence
-        if self.spell_counts and not alerted:
-            self.quiet.note(day.spells, self.last_presence, (ts - self.last_presence) / timedelta(minutes=1),
-                            self._quiet_place)
+        if self.spell_counts:
+            minutes = (ts - self.last_presence) / timedelta(minutes=1)
+            if self._alerted_quiet:  # never learned as normal, unless it recurs
+                self.quiet.hold(self.last_presence, minutes, self._quiet_place)
+            else:
+                self.quiet.note(day.spells, self.last_presence, minutes, self._quiet_place)
         day.activity += 1
         hours = (ts - day.start).total_seconds() / 3600
         local_hour = (DAY_START_HOUR + hours) % 24
@@ -434,7 +439,9 @@ class RoutineModel(VersionedState):
             self.day = self._day_at(ts)
             return signals
         while ts >= self.day.end:
-            if self.spell_counts:  # a quiet spell still going on: at least this long
+            # A quiet spell still going on: at least this long. One that was alerted on is held when
+            # it ends, once (held spells count the days they recur on).
+            if self.spell_counts and not self._alerted_quiet:
                 self.quiet.note(self.day.spells, self.last_presence,
                                 (self.day.end - self.last_presence) / timedelta(minutes=1), self._quiet_place)
             if self.out:
@@ -444,6 +451,11 @@ class RoutineModel(VersionedState):
             self.day.home_at_start = (not self.out and self.last_presence is not None
                                       and self.day.start - self.last_presence < timedelta(days=1))
         return signals
+
+    @property
+    def _alerted_quiet(self) -> bool:
+        """The quiet since the last sign had an absence alert."""
+        return self.silence_alerted is not None and self.silence_alerted == self.last_presence
 
     def _count_away(self, day: RoutineDay, until: datetime) -> None:
         if self.out_since is not None:
@@ -462,7 +474,9 @@ class RoutineModel(VersionedState):
         signals: list[Signal] = []
         counts = {"night_toilet": day.night_toilet, "kitchen": day.kitchen, "activity": day.activity,
                   "home_hours": 24 - day.away / 60, "night_rest": day.rest_hours, "outings": day.outings}
-        if not day.flagged:
+        if day.flagged:
+            self.quiet.hold_day(day.spells)
+        else:
             self.quiet.learn_day(day.spells)
             # Away that morning (not home at the day's start, never seen up): nothing to say.
             self.mornings.learn(day.wake, day.weekend, day.wake is not None or day.home_at_start)
