@@ -11,7 +11,7 @@ from detection.service import DetectionService
 from telecare.clock import ManualClock
 from telecare.db import session_scope
 from telecare.domain import AlertKind, AlertSignal, DeviceType, Room, SensorEvent
-from telecare.models import Alert, Household
+from telecare.models import Alert, Device, Event, Household
 from telecare.accounts import issue_api_token
 from tests import factories
 from tests.history import lived_in_home
@@ -144,3 +144,29 @@ def test_a_form_sent_incomplete_says_what_is_missing_and_changes_nothing(world):
     # Query parameters cannot dress a page up as an error.
     page = world.client.get(f"/alerts/{alert}", params={"status": "500", "error": "Call 0800 SCAM"})
     assert page.status_code == 200 and "0800 SCAM" not in page.text
+
+
+def test_the_feed_says_mum_went_out_rather_than_that_the_house_has_been_quiet(world):
+    lived_in_home(world.factory, "hub-mum", start=date(2026, 2, 8), days=31, name="Mum's flat",
+                  until=NOW - timedelta(hours=5))
+    with session_scope(world.factory) as s:
+        mum = s.scalar(select(Household).where(Household.hub == "hub-mum"))
+        door = s.scalar(select(Device).where(Device.household_id == mum.id, Device.room == "front_door"))
+        left = NOW - timedelta(hours=4, minutes=50)
+        for k, value in enumerate((1.0, 0.0)):  # opened and closed behind her, then nothing
+            s.add(Event(household_id=mum.id, device_id=door.id, event_time=left + timedelta(seconds=20 * k),
+                        received_at=left, value=value, seq=10**6 + k, late=False, dedup_key=f"door-{k}"))
+        dana = factories.user(s, "dana", "family", [mum])
+        token = issue_api_token(s, dana, "t")
+    body = world.client.get("/api/households/hub-mum/feed", headers={"Authorization": f"Bearer {token}"}).json()
+    # Nearly five hours without a sign at home would be "worth a call"; after the front door it is an outing.
+    assert body["glance"] == {"code": "all_well", "text": "Went out 4 hours ago; nothing seen at home since."}
+    assert body["last_activity"]["text"] == "Went out 4 hours ago; nothing seen at home since."
+
+    with session_scope(world.factory) as s:  # back: the kitchen an hour ago, then quiet again
+        mum = s.scalar(select(Household).where(Household.hub == "hub-mum"))
+        kitchen = s.scalars(select(Device).where(Device.household_id == mum.id, Device.room == "kitchen")).first()
+        s.add(Event(household_id=mum.id, device_id=kitchen.id, event_time=NOW - timedelta(minutes=50),
+                    received_at=NOW, value=1.0, seq=10**6 + 5, late=False, dedup_key="kitchen-back"))
+    body = world.client.get("/api/households/hub-mum/feed", headers={"Authorization": f"Bearer {token}"}).json()
+    assert body["glance"]["code"] == "all_well" and body["last_activity"]["text"].startswith("Last activity ")

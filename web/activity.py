@@ -57,6 +57,15 @@ _TWO_EDGED = sorted(str(t) for t in _BOTH_EDGES)
 class LastActivity:
     at: datetime  # UTC
     room: str  # a ``Room`` value
+    # The door the person last went out by, when nothing else has been seen since (the door, or a
+    # sensor within two minutes of it, as the detector reads "out"); None when they are at home.
+    went_out: datetime | None = None
+
+    @classmethod
+    def after_door(cls, at: datetime, room: str, last_door: datetime | None) -> LastActivity:
+        """The last sign at ``at`` in ``room``, the latest door opening having been ``last_door``."""
+        out = last_door is not None and at - last_door <= _LEAVING
+        return cls(at, room, last_door if out else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +153,7 @@ def last_activity(session: Session, household: Household) -> LastActivity | None
         .order_by(Event.event_time.desc(), Event.id.desc())
         .limit(1)
     ).first()
-    return None if row is None else LastActivity(row[0], row[1])
+    return None if row is None else LastActivity.after_door(row[0], row[1], row[0] if row[1] in _DOORS else None)
 
 
 def _bins_by_room(rows: Iterable[tuple], tz: ZoneInfo) -> dict[str, list[int]]:

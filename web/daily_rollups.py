@@ -21,7 +21,7 @@ from sqlalchemy import Connection, DateTime, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from detection.routine import DAY_START_HOUR
+from detection.routine import _DOORS, DAY_START_HOUR
 from telecare.activity_models import DailyActivity
 from telecare.models import Device, Event, Household
 from web.activity import (
@@ -194,13 +194,15 @@ def _compute_days(conn: Connection, household_id: int, devices: dict[int, tuple[
     events = conn.execute(_RAW, {"hid": household_id, "lo": min(w[0] for w in windows.values())}).all()
     all_times = [e[1] for e in events]
     rows = []  # as ``_activity_rows``
-    last = None
+    last = last_door = None
     for _id, ts, device, value in events:
         kind = devices.get(device)
         if kind is not None and kind[0] in _PRESENCE_SET and (value != 0 or kind[0] in _TWO_EDGED_SET):
             rows.append((ts, device, kind[0], kind[1], value))
             if kind[2]:
                 last = (ts, kind[1])
+                if kind[1] in _DOORS:
+                    last_door = ts
     times = [r[0] for r in rows]
     out = {}
     for day, (start, end) in windows.items():
@@ -211,7 +213,7 @@ def _compute_days(conn: Connection, household_id: int, devices: dict[int, tuple[
             rooms=_bins_by_room(rows[bisect.bisect_left(times, midnight):bisect.bisect_left(times, next_midnight)], tz),
             event_count=b - a, max_event_id=max((e[0] for e in events[a:b]), default=0),
         )
-    return out, None if last is None else LastActivity(*last)
+    return out, None if last is None else LastActivity.after_door(*last, last_door)
 
 
 def _store(session: Session, household_id: int, source: str, days: dict[date, _Day]) -> None:

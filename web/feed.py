@@ -85,6 +85,8 @@ def glance(household_state: HouseholdState, alerts: list[Alert], last: activity.
         return "all_well", household_state.detail
     if last is None:
         return "worth_a_check", "No activity recorded yet."
+    if last.went_out is not None:  # out is not quiet: not_returned says when it is too long
+        return "all_well", last_activity_text(last, now)
     if now - last.at > QUIET_WORTH_A_CHECK:
         return "worth_a_check", f"No activity for {ago(last.at, now).removesuffix(' ago')}. Worth a call."
     return "all_well", "Nothing unusual: the day looks like a normal one."
@@ -93,6 +95,8 @@ def glance(household_state: HouseholdState, alerts: list[Alert], last: activity.
 def last_activity_text(last: activity.LastActivity | None, now: datetime) -> str:
     if last is None:
         return "No activity recorded yet."
+    if last.went_out is not None:
+        return f"Went out {ago(last.went_out, now)}; nothing seen at home since."
     return f"Last activity {ago(last.at, now)} in the {room_label(last.room).lower()}."
 
 
