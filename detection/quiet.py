@@ -144,8 +144,9 @@ class QuietSpells(VersionedState):
         # Index ``place * SLOTS + half hour``, place ELSEWHERE or BEDROOM.
         self.slots = [array("f") for _ in range(2 * SLOTS)]
         # Spells of days not learned (something was alerted), as (day number, place and half hour,
-        # minutes): held back, and learned only if they recur (see ``hold_day``).
-        self.held: list[tuple[int, int, float]] = []
+        # minutes), flat in a compact array: held back, and learned only if they recur (``hold_day``).
+        # A home alerted on most days holds a few hundred.
+        self.held = array("f")
         self.days = 0  # days learned or held
 
     def slot(self, ts: datetime) -> int:
@@ -183,19 +184,31 @@ class QuietSpells(VersionedState):
         self._hold(spell)
 
     def _hold(self, day: dict[int, float]) -> None:
-        held = [h for h in self.held if self.days - h[0] < self.window_days]
-        held += [(self.days, s, m) for s, m in day.items() if m <= LONGEST_NORMAL]
+        h = self.held
+        held = [(int(h[k]), int(h[k + 1]), h[k + 2]) for k in range(0, len(h), 3)
+                if self.days - h[k] < self.window_days]
+        new = [(self.days, s, m) for s, m in day.items() if m <= LONGEST_NORMAL]
+        held += new
+        by_slot: dict[int, list[int]] = {}
+        for i, (_, s, _) in enumerate(held):
+            by_slot.setdefault(s, []).append(i)
+
+        def near(s: int) -> list[int]:  # held spells that began within reach, at the same place
+            place = s // SLOTS * SLOTS
+            return [i for k in range(-self.reach, self.reach + 1)
+                    for i in by_slot.get(place + (s + k) % SLOTS, ())]
+
+        # Only spells near today's can have begun to recur today.
         absorbed = set()
-        for i, (_, s, minutes) in enumerate(held):
-            recurs = {h[0] for h in held if h[1] // SLOTS == s // SLOTS and h[2] >= minutes / 2
-                      and min((h[1] - s) % SLOTS, (s - h[1]) % SLOTS) <= self.reach}
-            if len(recurs) >= ABSORB_DAYS:
+        for i in {i for _, s, _ in new for i in near(s)}:
+            minutes = held[i][2]
+            if len({held[j][0] for j in near(held[i][1]) if held[j][2] >= minutes / 2}) >= ABSORB_DAYS:
                 absorbed.add(i)
         for j in sorted(absorbed):
             self._learn(held[j][1], held[j][2])
-        self.held = [h for j, h in enumerate(held) if j not in absorbed]
         if absorbed:
             self._limits = None
+        self.held = array("f", [v for j, spell in enumerate(held) if j not in absorbed for v in spell])
 
     def _learn(self, s: int, minutes: float) -> None:
         if minutes <= LONGEST_NORMAL:  # longer: away unseen, or trouble; not normal
