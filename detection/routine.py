@@ -196,11 +196,11 @@ class RoutineModel(VersionedState):
         ):
             day.wake = (self.up_since - day.start).total_seconds() / 3600
             signals += self._clear(AlertKind.NOT_UP, ts, "Up and about")
-        # The quiet (or the outing) that ends now had an absence alert: it is not learned as normal,
-        # whichever day it ends in.
+        # Quiet that ends now and had an absence alert is held back, whichever day it ends in: learned
+        # only if quiet like it comes back on other days (``QuietSpells.hold_day``).
         if self.spell_counts:
             minutes = (ts - self.last_presence) / timedelta(minutes=1)
-            if self._alerted_quiet:  # never learned as normal, unless it recurs
+            if self._alerted_quiet:
                 self.quiet.hold(self.last_presence, minutes, self._quiet_place)
             else:
                 self.quiet.note(day.spells, self.last_presence, minutes, self._quiet_place)
