@@ -68,7 +68,7 @@ def recorded(days: Sequence[Day]) -> list[bool]:
 
     The sensors that report on most days are the home's regular ones. A day with events from fewer
     than a third of them is a recording fault, not a day of the resident's life: in house B, from
-    the 15th day on, only the kitchen motion sensor reports (hundreds of times a day) while the bed
+    the 16th day on, almost only the kitchen motion sensor reports (hundreds of times a day) while the bed
     mats, doors and flush that reported every day before fall silent, and then nothing reports at
     all. A day with no event at all is a day away, unless it touches such a fault (then it is part
     of the fault).
@@ -82,12 +82,10 @@ def recorded(days: Sequence[Day]) -> list[bool]:
     regular = {device for devices in seen for device in devices
                if sum(device in d for d in seen) >= len(days) / 2}
     good = [not s or 3 * len(s & regular) >= len(regular) for s in seen]
-    changed = True
-    while changed:  # empty days next to a fault are part of it
-        changed = False
-        for i, devices in enumerate(seen):
-            if good[i] and not devices and any(not good[j] for j in (i - 1, i + 1) if 0 <= j < len(days)):
-                good[i], changed = False, True
+    for order, step in ((range(len(days)), -1), (range(len(days) - 1, -1, -1), 1)):
+        for i in order:  # empty days next to a fault are part of it: spread it forwards, then back
+            if not seen[i] and 0 <= i + step < len(days) and not good[i + step]:
+                good[i] = False
     return good
 
 

@@ -153,7 +153,7 @@ def last_activity(session: Session, household: Household) -> LastActivity | None
         .order_by(Event.event_time.desc(), Event.id.desc())
         .limit(1)
     ).first()
-    return None if row is None else LastActivity.after_door(row[0], row[1], row[0] if row[1] in _DOORS else None)
+    return None if row is None else LastActivity(row[0], row[1], row[0] if row[1] in _DOORS else None)
 
 
 def _bins_by_room(rows: Iterable[tuple], tz: ZoneInfo) -> dict[str, list[int]]:
