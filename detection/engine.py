@@ -32,7 +32,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 8: nights away counted (RoutineModel state 7); "cold" (ColdHome) added. A snapshot without "cold"
 #    gets a new one, so adding a part like it alone needs no bump (no relearn).
 # 9: alerted quiet spells held, learned if they recur (RoutineModel state 8, QuietSpells state 4).
-STATE_VERSION = 9
+# 10: kitchen visits judged as a rate per hour at home (RoutineModel state 9).
+STATE_VERSION = 10
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

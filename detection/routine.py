@@ -55,8 +55,9 @@ Signal = AlertSignal | ClearSignal
 
 # 2: quiet spells by the time they began (detection.quiet); 3: time away per day; 4: company;
 # 5: quiet spells in the bedroom and elsewhere apart; 6: night rest and outings per day (trends);
-# 7: outings over a night counted (staying away); 8: alerted quiet spells held (QuietSpells state 4)
-STATE_VERSION = 8
+# 7: outings over a night counted (staying away); 8: alerted quiet spells held (QuietSpells state 4);
+# 9: kitchen visits learned with the hours at home (a rate per hour, ``TrendDetector.exposure``)
+STATE_VERSION = 9
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})

@@ -9,6 +9,13 @@ Declines are judged on rates: visits per 16 hours at home, so a day out shopping
 less". A day spent mostly away (under ``MIN_HOME_HOURS`` at home) says nothing about life at home and
 is skipped, except that night toilet visits seen on such a day still count.
 
+Kitchen visits are few (two a day in a busy life), too few for a standardised score: one empty day
+looks like a collapse. They are judged as a count in the hours spent at home against the learned
+rate per hour, by a Poisson CUSUM tuned to a fall to ``RATE_DROP`` of usual. Each day weighs as
+much as the hours it was at home (from ``MIN_COUNTED_HOURS``), the score is scaled down by the home's
+own day-to-day spread (a home whose counts swing widely needs more days), and one day adds at most
+``MAX_DAY_SCORE``: a single empty day is not a trend.
+
 Sleep is the night's rest: hours of quiet at home in stretches of an hour or more between 20:00
 and getting up; a night out, or a morning never seen up, says nothing about it. Outings are times out
 of the front door for ten minutes or more, counted on the day they end; a day mostly away is a day
@@ -30,6 +37,9 @@ from telecare.domain import AlertKind, AlertSignal, ClearSignal
 
 MIN_HOME_HOURS = 8.0
 RATE_HOURS = 16.0  # declines are counted per this many hours at home (a waking day)
+RATE_DROP = 0.4  # counted metrics: the CUSUM looks for a fall to 40% of the usual rate...
+MIN_COUNTED_HOURS = 2.0  # ...counting every day with this many hours at home, weighted by them...
+MAX_DAY_SCORE = 2.0  # ...and one day adds at most this much to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +47,17 @@ class _Metric:
     name: str
     kind: AlertKind
     direction: int  # +1: an increase is the worry, -1: a decrease
-    min_sd: float  # floor on the spread, in counts a day
+    min_sd: float  # floor on the spread, in counts a day (standardised metrics)
     min_change: float  # the recent mean must differ from normal by at least this fraction...
     min_abs: float  # ...and by at least this many counts a day
     threshold: float  # CUSUM decision limit
-    slack: float  # CUSUM allowance, in standard deviations
+    slack: float  # CUSUM allowance, in standard deviations (standardised metrics)
     words: str
     series: str = ""  # the day's count it reads (default: ``name``); a missing or None count: no news
     per_home_hours: bool = False  # a rate per 16 hours at home; days mostly away are skipped
     on_alerted_days: bool = False  # a day with an acute alert still counts (not learned as normal)
     max_z: float = math.inf  # one day adds at most this much: a single odd night is not a trend
+    counted: bool = False  # a count in the hours at home, judged against the learned rate per hour
 
     @property
     def count(self) -> str:
@@ -56,8 +67,8 @@ class _Metric:
 METRICS = (
     _Metric("night_toilet", AlertKind.NIGHT_TOILET_INCREASE, +1, 0.7, 0.0, 1.0, 5.0,
             0.5, "night toilet visits", on_alerted_days=True),
-    _Metric("kitchen", AlertKind.KITCHEN_DECLINE, -1, 1.0, 0.25, 1.5, 2.5, 0.5,
-            "kitchen visits per 16 hours at home", per_home_hours=True),
+    _Metric("kitchen", AlertKind.KITCHEN_DECLINE, -1, 1.0, 0.25, 0.0, 2.5, 0.0,
+            "kitchen visits per 16 hours at home", per_home_hours=True, counted=True),
     _Metric("activity", AlertKind.ACTIVITY_DECLINE, -1, 5.0, 0.2, 10.0, 5.0,
             0.5, "sensor activations per 16 hours at home", per_home_hours=True),
     _Metric("sleep_longer", AlertKind.SLEEP_CHANGE, +1, 0.75, 0.2, 1.5, 8.0, 0.5,
@@ -108,7 +119,8 @@ class TrendDetector:
         self.absorb_days = absorb_days
         self.learned = {m.name: SortedWindow(window_days) for m in METRICS}
         self.cusum = {m.name: 0.0 for m in METRICS}
-        self.pending: dict[str, list[float]] = {m.name: [] for m in METRICS}
+        self.pending: dict[str, list[tuple[float, float]]] = {m.name: [] for m in METRICS}  # (value, hours)
+        self.exposure: dict[str, list[tuple[float, float]]] = {m.name: [] for m in METRICS if m.counted}
         self.episode: dict[str, str] = {}  # metric -> key of the open alert
         self.days = 0
 
@@ -118,35 +130,36 @@ class TrendDetector:
     ) -> list[AlertSignal | ClearSignal]:
         self.days += 1
         signals: list[AlertSignal | ClearSignal] = []
+        home = counts["home_hours"]
         for m in METRICS:
             # A day with an acute alert (out unseen, a long silence) is never learned as normal, and
             # its low counts say nothing about a decline; more night toilet visits still count.
             if flagged and not m.on_alerted_days:
                 continue
-            home = counts["home_hours"]
             if counts.get(m.count) is None:
                 continue  # not measured that day
             x = float(counts[m.count])
-            if home < MIN_HOME_HOURS and (m.direction < 0 or x == 0):
+            if m.counted:
+                if home < MIN_COUNTED_HOURS:
+                    continue  # hardly home: the day weighs nothing
+            elif home < MIN_HOME_HOURS and (m.direction < 0 or x == 0):
                 continue  # mostly away: no visits at home is no news
-            if m.per_home_hours:
+            elif m.per_home_hours:
                 x = round(x * RATE_HOURS / home, 2)
-            learned = self.learned[m.name]
-            if self.days <= self.min_days or len(learned) < 7:
+            day = (x, home)
+            if self.days <= self.min_days or self._known(m) < 7:
                 if not flagged:
-                    self._learn(m.name, x)
+                    self._learn(m, day)
                 continue
-            mean = sum(learned) / len(learned)
-            sd = max(m.min_sd, _sd(learned, mean))
-            z = min(m.max_z, m.direction * (x - mean) / sd)
-            s = self.cusum[m.name] = max(0.0, self.cusum[m.name] + z - m.slack)
+            s = self.cusum[m.name] = max(0.0, self.cusum[m.name] + self._score(m, day))
+            pending = self.pending[m.name]
             if m.name in self.episode:
-                self.pending[m.name].append(x)
-                if s == 0.0 or len(self.pending[m.name]) >= self.absorb_days:
+                pending.append(day)
+                if s == 0.0 or len(pending) >= self.absorb_days:
                     if s != 0.0:  # a week of the new level: it is the normal from now on
-                        self.learned[m.name] = SortedWindow(self.window_days)
-                    for v in self.pending[m.name]:
-                        self._learn(m.name, v)
+                        self._forget(m)
+                    for v in pending:
+                        self._learn(m, v)
                     self.pending[m.name] = []
                     self.cusum[m.name] = 0.0
                     del self.episode[m.name]
@@ -156,40 +169,97 @@ class TrendDetector:
                 continue
             # A suspicion that has lasted a week without an alert was nothing: its oldest day is
             # normal after all (dropping it instead would leave normal without its high days).
-            self.pending[m.name].append(x)
-            while len(self.pending[m.name]) > self.absorb_days:
-                self._learn(m.name, self.pending[m.name].pop(0))
-            recent = self.pending[m.name][-3:]
-            recent_mean = sum(recent) / len(recent)
+            pending.append(day)
+            while len(pending) > self.absorb_days:
+                self._learn(m, pending.pop(0))
+            recent = pending[-3:]
+            mean, recent_mean = self._usual(m), _level(m, recent)
             change = m.direction * (recent_mean - mean)
             big_enough = change >= m.min_change * max(mean, 1.0) and change >= m.min_abs
             if s > m.threshold * tolerance.get(m.kind.value, 1.0) and big_enough:
                 key = f"{m.name}-from:{end.date().isoformat()}"
                 self.episode[m.name] = key
                 open_[m.kind.value] = key
-                self.pending[m.name] = [x]
-                signal = self._signal(hub, m, end, key, recent, mean, learned)
+                self.pending[m.name] = [day]
+                signal = self._signal(hub, m, end, key, recent, mean)
                 summary, evidence = widened(signal.summary, signal.evidence, tolerance.get(m.kind.value, 1.0))
                 signals.append(replace(signal, summary=summary, evidence=evidence))
             elif s == 0.0:  # nothing building up: the pending days are normal
-                for v in self.pending[m.name][:-1] if flagged else self.pending[m.name]:
-                    self._learn(m.name, v)
+                for v in pending[:-1] if flagged else pending:
+                    self._learn(m, v)
                 self.pending[m.name] = []
         return signals
 
-    def _learn(self, name: str, x: float) -> None:
-        self.learned[name].append(x)
+    def _score(self, m: _Metric, day: tuple[float, float]) -> float:
+        """What this day adds to the metric's CUSUM."""
+        x, home = day
+        learned = self.learned[m.name]
+        if not m.counted:
+            mean = sum(learned) / len(learned)
+            sd = max(m.min_sd, _sd(learned, mean))
+            return min(m.max_z, m.direction * (x - mean) / sd) - m.slack
+        # Log-likelihood ratio of "the rate fell to RATE_DROP of usual" against "as usual" for a
+        # Poisson count over the hours at home, divided by the home's overdispersion.
+        ratio = RATE_DROP if m.direction < 0 else 1 / RATE_DROP
+        per_hour = self._usual(m) / RATE_HOURS
+        score = x * math.log(ratio) - (ratio - 1) * per_hour * home
+        if len(learned) >= 5:
+            mean = sum(learned) / len(learned)
+            score /= max(1.0, _sd(learned, mean) ** 2 / max(mean, 1e-9))
+        return min(MAX_DAY_SCORE, score)
 
-    def _signal(self, hub, m: _Metric, end: datetime, key: str, recent, mean, learned) -> AlertSignal:
-        low, high = learned[0], learned[-1]
+    def _usual(self, m: _Metric) -> float:
+        """The learned level: the mean day, or for a counted metric the rate per 16 hours at home."""
+        if m.counted:  # never a zero rate: a home where no visit was ever seen has "at most one"
+            days = self.exposure[m.name]
+            return max(1.0, sum(x for x, _ in days)) * RATE_HOURS / sum(h for _, h in days)
+        return sum(self.learned[m.name]) / len(self.learned[m.name])
+
+    def _known(self, m: _Metric) -> int:
+        return len(self.exposure[m.name] if m.counted else self.learned[m.name])
+
+    def _learn(self, m: _Metric, day: tuple[float, float]) -> None:
+        x, home = day
+        if not m.counted:
+            self.learned[m.name].append(x)
+            return
+        exposure = self.exposure[m.name]
+        exposure.append(day)
+        del exposure[:-self.window_days]
+        if home >= MIN_HOME_HOURS:  # the spread and the range in words come from full days at home
+            self.learned[m.name].append(round(x * RATE_HOURS / home, 2))
+
+    def _forget(self, m: _Metric) -> None:
+        self.learned[m.name] = SortedWindow(self.window_days)
+        if m.counted:
+            self.exposure[m.name] = []
+
+    def _signal(self, hub, m: _Metric, end: datetime, key: str, recent, mean) -> AlertSignal:
+        learned = self.learned[m.name]
+        low, high = (learned[0], learned[-1]) if learned else (mean, mean)
+        level = _level(m, recent)
+        if m.counted:
+            visits, hours = sum(x for x, _ in recent), sum(h for _, h in recent)
+            level_words = f"{level:.1f} ({visits:g} in {hours:.0f} hours at home)"
+        else:
+            level_words = f"{level:.1f}"
         summary = (
-            f"{len(recent)}-day average of {m.words}: {sum(recent) / len(recent):.1f}, against a usual "
+            f"{len(recent)}-day average of {m.words}: {level_words}, against a usual "
             f"{mean:.1f} (between {low:g} and {high:g} over the last {len(learned)} normal days)."
         )
-        evidence = {"metric": m.name, "recent": list(recent), "usual_mean": round(mean, 2),
+        evidence = {"metric": m.name, "recent": [x for x, _ in recent], "usual_mean": round(mean, 2),
                     "usual_min": low, "usual_max": high, "days": len(learned),
                     "cusum": round(self.cusum[m.name], 2)}
+        if m.counted:
+            evidence["recent_home_hours"] = [round(h, 1) for _, h in recent]
         return AlertSignal(hub, m.kind, end, summary, key, m.kind.default_severity, evidence)
+
+
+def _level(m: _Metric, days) -> float:
+    """The level of these (value, hours at home) days: their mean, or a counted metric's rate per 16 hours."""
+    if not m.counted:
+        return sum(x for x, _ in days) / len(days)
+    return sum(x for x, _ in days) * RATE_HOURS / sum(h for _, h in days)
 
 
 def _sd(window: SortedWindow, mean: float) -> float:

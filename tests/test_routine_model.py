@@ -47,9 +47,9 @@ def test_snapshots_are_versioned_and_old_safety_only_snapshots_still_load(stream
     engine = DetectionEngine()
     list(drive(engine, spec, events[:2000]))
     state = pickle.loads(engine.dump(spec.hub))
-    assert set(state) == {"safety", "routine", "devices", "cold"} and STATE_VERSION == 9
+    assert set(state) == {"safety", "routine", "devices", "cold"} and STATE_VERSION == 10
     routine_state = state["routine"].__getstate__()
-    assert routine_state["version"] == routine.STATE_VERSION == 8
+    assert routine_state["version"] == routine.STATE_VERSION == 9
     broken = RoutineModel.__new__(RoutineModel)
     with pytest.raises(ValueError, match="version"):
         broken.__setstate__({**routine_state, "version": 99})
@@ -165,11 +165,11 @@ def _outgoing_resident(nights_away: tuple[int, ...]):
 
     door, kitchen = (Room.FRONT_DOOR, DeviceType.CONTACT), (Room.KITCHEN, DeviceType.MOTION)
     life = []
-    for d in range(20):
+    for d in range(21):  # day 20 ends at 17:00, before going out for three days
         for k in range(31):
             hour = 7 + k / 2
             away_overnight = (d in nights_away and hour >= 18) or (d - 1 in nights_away and hour < 11)
-            if not (10 <= hour <= 13 or away_overnight):
+            if not (10 <= hour <= 13 or away_overnight or (d == 20 and hour >= 17)):
                 life.append((day0 + timedelta(days=d, hours=hour), kitchen))
         doors = (10, 13, 18, 35) if d in nights_away else (10, 13)  # 35: 11:00 the next day
         life += [(day0 + timedelta(days=d, hours=h), door) for h in doors]

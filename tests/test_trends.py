@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 from detection.routine import RoutineConfig, RoutineModel
@@ -47,11 +48,28 @@ def test_fewer_kitchen_visits_per_hour_at_home_is_raised_within_a_week():
     assert kitchen and 25 <= kitchen[0] <= 31
 
 
+def test_two_kitchen_visits_a_day_falling_to_under_one_is_raised_within_a_week():
+    # A busy life: out for work most days, two or three visits to the kitchen on a day at home.
+    hours = [13, 10, 18, 15, 10, 13, 15, 18, 10]
+    days = [day(kitchen=[3, 2, 4, 3, 1, 3, 2][d % 7], home_hours=hours[d % 9]) for d in range(25)]
+    days += [day(kitchen=[1, 0, 1, 2, 1, 0, 1][d % 7], home_hours=hours[d % 9]) for d in range(25, 35)]
+    kitchen = [d for kind, d in raised(days) if kind == "kitchen_decline"]
+    assert kitchen and 25 <= kitchen[0] <= 31
+
+
+def test_a_day_without_a_kitchen_visit_now_and_then_is_not_a_trend():
+    rng = random.Random(10)
+    days = [day(kitchen=rng.choice([1, 2, 2, 3, 4]), home_hours=rng.choice([10, 13, 15, 18])) for _ in range(30)]
+    days += [day(kitchen=0, home_hours=16), day(kitchen=3, home_hours=15), day(kitchen=0, home_hours=12),
+             day(kitchen=2, home_hours=14), day(kitchen=3, home_hours=16), day(kitchen=0, home_hours=16)]
+    days += [day(kitchen=rng.choice([1, 2, 2, 3, 4]), home_hours=rng.choice([10, 13, 15, 18])) for _ in range(10)]
+    assert raised(days) == []
+
+
 def test_staying_home_every_night_is_not_more_night_toilet_visits():
     # For a month she spent every other night at her daughter's (nothing seen those nights), then
     # stays home every night, up twice a night as always.
-    days = [day(6, 2 if d < 30 and d % 2 else 16, night_toilet=0 if d < 30 and d % 2 else 2)
-            for d in range(50)]
+    days = [day(1, 2, night_toilet=0) if d < 30 and d % 2 else day(6, 16, night_toilet=2) for d in range(50)]
     assert raised(days) == []
 
 
@@ -153,7 +171,8 @@ def test_a_simulated_resident_eating_less_from_day_18_is_reported_within_the_wee
     truth, alerts = _simulated_trend_alerts("kitchen_decline@18")
     [(at, alert)] = [(at, a) for at, a in alerts if a.kind.value == "kitchen_decline"]
     assert truth.start <= at <= truth.start + timedelta(days=7)
-    assert alert.summary.startswith("3-day average of kitchen visits per 16 hours at home:")
+    assert re.match(r"\d-day average of kitchen visits per 16 hours at home: \d+\.\d \(\d+ in \d+ hours at home\), "
+                    r"against a usual \d+\.\d \(between ", alert.summary), alert.summary
 
 
 def test_a_simulated_resident_up_at_night_to_the_toilet_from_day_18_is_reported_within_the_week():
