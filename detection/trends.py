@@ -39,7 +39,7 @@ MIN_HOME_HOURS = 8.0
 RATE_HOURS = 16.0  # declines are counted per this many hours at home (a waking day)
 RATE_DROP = 0.4  # counted metrics: the CUSUM looks for a fall to 40% of the usual rate...
 MIN_COUNTED_HOURS = 2.0  # ...counting every day with this many hours at home, weighted by them...
-MAX_DAY_SCORE = 2.0  # ...and one day adds at most this much to it
+MAX_DAY_SCORE = 1.5  # ...and one day adds at most this much to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +67,7 @@ class _Metric:
 METRICS = (
     _Metric("night_toilet", AlertKind.NIGHT_TOILET_INCREASE, +1, 0.7, 0.0, 1.0, 5.0,
             0.5, "night toilet visits", on_alerted_days=True),
-    _Metric("kitchen", AlertKind.KITCHEN_DECLINE, -1, 1.0, 0.25, 0.0, 2.5, 0.0,
+    _Metric("kitchen", AlertKind.KITCHEN_DECLINE, -1, 1.0, 0.25, 0.0, 2.0, 0.0,
             "kitchen visits per 16 hours at home", per_home_hours=True, counted=True),
     _Metric("activity", AlertKind.ACTIVITY_DECLINE, -1, 5.0, 0.2, 10.0, 5.0,
             0.5, "sensor activations per 16 hours at home", per_home_hours=True),
