@@ -212,7 +212,8 @@ def _build_files(household, events_path, truth_path, learning):
 def make(method: str, learning: int) -> DetectionEngine:
     if method == "routine":
         return DetectionEngine(SafetyConfig(timedelta(hours=6)), RoutineConfig(learning_days=learning))
-    return DetectionEngine(SafetyConfig(timedelta(hours=4)), model=lambda hub, tz, _c: FixedRules(hub, tz))
+    plain = SafetyConfig(timedelta(hours=4), out_limit=None, up_by=None)  # no movement for 4 hours, as it says
+    return DetectionEngine(plain, model=lambda hub, tz, _c: FixedRules(hub, tz))
 
 
 def score_recipe(recipe: tuple) -> list[Result]:

@@ -8,11 +8,12 @@ learning") adds the learned kinds on top of these.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from detection.cold_home import ColdLimits
 from detection.wording import duration, in_room, joined, local_time
-from telecare.domain import AlertKind, AlertSignal, ClearSignal, DeviceType, SensorEvent
+from telecare.domain import AlertKind, AlertSignal, ClearSignal, DeviceType, Room, SensorEvent
 
 Signal = AlertSignal | ClearSignal
 
@@ -28,10 +29,25 @@ _HAZARDS = {
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 
 
+_EXITS = frozenset({Room.FRONT_DOOR.value, Room.BACK_DOOR.value})
+_NIGHT_FROM, _NIGHT_TO = time(21), time(5)  # a silence that begins in these hours is bedtime
+OUT_LIMIT, UP_BY = timedelta(hours=12), time(10)  # defaults of TELECARE_OUT_LIMIT_MIN and _UP_BY
+
+
 @dataclass(frozen=True, slots=True)
 class SafetyConfig:
+    """The absolute limits.
+
+    ``inactivity_limit`` is for a silence at home. Before a routine is learned, an ordinary night's
+    sleep or a day out would break it every day, so a silence that began at an exit door (gone out)
+    has ``out_limit`` instead, and one that began at bedtime (21:00-05:00) is judged no earlier than
+    ``up_by`` the next morning. ``None`` turns either off (the plain fixed rule).
+    """
+
     inactivity_limit: timedelta = timedelta(hours=6)
     cold: ColdLimits = field(default_factory=ColdLimits)
+    out_limit: timedelta | None = OUT_LIMIT
+    up_by: time | None = UP_BY
 
 
 class SafetyMonitor:
@@ -114,7 +130,8 @@ class SafetyMonitor:
             return []
         quiet = now - self.quiet_since
         key = f"quiet-since:{self.quiet_since.isoformat()}"
-        if quiet <= self.config.inactivity_limit or self.flagged_quiet == key:
+        due, why = self._due()
+        if now <= due or self.flagged_quiet == key:
             return []
         self.flagged_quiet = key
         since = local_time(self.last_presence or self.quiet_since, self.timezone)
@@ -125,17 +142,35 @@ class SafetyMonitor:
                 kind=AlertKind.INACTIVITY,
                 ts=now,
                 key=key,
-                summary=(
-                    f"No sign of movement since {since} ({duration(quiet)}): longer than the "
-                    f"{duration(self.config.inactivity_limit)} limit.{where}"
-                ),
+                summary=f"No sign of movement since {since} ({duration(quiet)}): {why}.{where}",
                 evidence={
                     "quiet_since": self.quiet_since.isoformat(),
                     "quiet_minutes": int(quiet.total_seconds() // 60),
-                    "limit_minutes": int(self.config.inactivity_limit.total_seconds() // 60),
+                    "limit_minutes": int((due - self.quiet_since).total_seconds() // 60),
                 },
             )
         ]
+
+    def _due(self) -> tuple[datetime, str]:
+        """When the current silence becomes inactivity, and the rule in words."""
+        assert self.quiet_since is not None
+        limit = self.config.inactivity_limit
+        plain = (self.quiet_since + limit, f"longer than the {duration(limit)} limit")
+        if self.config.out_limit is not None and self.last_room in _EXITS:
+            return (self.quiet_since + self.config.out_limit,
+                    f"nobody seen at home since the door, for longer than the {duration(self.config.out_limit)} "
+                    "limit for time out")
+        if self.config.up_by is None:
+            return plain
+        tz = ZoneInfo(self.timezone)
+        began = self.quiet_since.astimezone(tz)
+        if not (began.time() >= _NIGHT_FROM or began.time() < _NIGHT_TO):
+            return plain
+        morning = began.date() + timedelta(days=1 if began.time() >= _NIGHT_FROM else 0)
+        up_by = datetime.combine(morning, self.config.up_by, tz)
+        if up_by <= plain[0]:
+            return plain
+        return up_by, f"quiet since bedtime and not up by {self.config.up_by.strftime('%H:%M')}"
 
     # ------------------------------------------------------------------ helpers
     def _shows_person(self, event: SensorEvent) -> bool:

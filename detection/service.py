@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
@@ -27,7 +27,7 @@ from detection.cold_home import ColdLimits
 from detection.engine import STATE_VERSION, DetectionEngine
 from detection.feedback import tolerances
 from detection.replay import drive
-from detection.safety import SafetyConfig, Signal
+from detection.safety import OUT_LIMIT, UP_BY, SafetyConfig, Signal
 from telecare import metrics
 from telecare.clock import Clock
 from telecare.db import is_transient, session_scope
@@ -53,10 +53,12 @@ class DetectionService:
         inactivity_limit: timedelta,
         listeners: Iterable[ChangeListener] = (),
         cold: ColdLimits | None = None,
+        out_limit: timedelta | None = OUT_LIMIT,
+        up_by: time | None = UP_BY,
     ) -> None:
         self.factory = session_factory
         self.clock = clock
-        self.engine = DetectionEngine(SafetyConfig(inactivity_limit=inactivity_limit, cold=cold or ColdLimits()))
+        self.engine = DetectionEngine(SafetyConfig(inactivity_limit, cold or ColdLimits(), out_limit, up_by))
         self.listeners = list(listeners)
         self._household_ids: dict[str, int] = {}
         # Homes still being commissioned: the installer's tests are not the resident's routine, so

@@ -8,6 +8,7 @@ uses SQLite in the data directory. Outside development it refuses the default se
 from __future__ import annotations
 
 import secrets
+from datetime import time
 from pathlib import Path
 from typing import Literal
 
@@ -65,7 +66,10 @@ class Settings(BaseSettings):
     bridge_poll_s: float = Field(default=2.0, gt=0, description="how often pairing mode reaches bridges")
 
     # --- detection
-    inactivity_limit_min: int = Field(default=360, ge=5)
+    inactivity_limit_min: int = Field(default=360, ge=5, description="absolute limit for a silence at home")
+    out_limit_min: int = Field(default=720, ge=5, description="...one that began at an exit door (gone out)")
+    up_by: time = Field(default=time(10), description="...one that began at bedtime (21:00-05:00): "
+                        "not before this time the next morning (HH:MM)")
     cold_home_c: float = Field(default=16.0, ge=5, le=25, description="cold_home: at or below this...")
     cold_home_clear_c: float = Field(default=17.0, ge=5, le=26, description="...cleared at or above this")
     cold_home_min: int = Field(default=60, ge=10, description="...for this many minutes")

@@ -80,6 +80,8 @@ class TelecareService:
             timedelta(minutes=s.inactivity_limit_min),
             cold=ColdLimits(s.cold_home_c, s.cold_home_clear_c, timedelta(minutes=s.cold_home_min)),
             listeners=[*self.listeners, self.delivery.wake],
+            out_limit=timedelta(minutes=s.out_limit_min),
+            up_by=s.up_by,
         )
         self.detection.recover()
         self.ingester = Ingester(
