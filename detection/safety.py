@@ -156,10 +156,10 @@ class SafetyMonitor:
         assert self.quiet_since is not None
         limit = self.config.inactivity_limit
         plain = (self.quiet_since + limit, f"longer than the {duration(limit)} limit")
-        if self.config.out_limit is not None and self.last_room in _EXITS:
-            return (self.quiet_since + self.config.out_limit,
-                    f"nobody seen at home since the door, for longer than the {duration(self.config.out_limit)} "
-                    "limit for time out")
+        out = self.config.out_limit
+        if out is not None and self.last_room in _EXITS:
+            why = f"nobody seen at home since the door, for longer than the {duration(out)} limit for time out"
+            return self.quiet_since + out, why
         if self.config.up_by is None:
             return plain
         tz = ZoneInfo(self.timezone)
