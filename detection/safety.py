@@ -129,6 +129,8 @@ class SafetyMonitor:
         ):
             return []
         quiet = now - self.quiet_since
+        if quiet <= min(filter(None, (self.config.inactivity_limit, self.config.out_limit))):
+            return []  # within every limit: most ticks end here, without working out which applies
         key = f"quiet-since:{self.quiet_since.isoformat()}"
         due, why = self._due()
         if now <= due or self.flagged_quiet == key:
