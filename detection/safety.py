@@ -31,7 +31,6 @@ _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, D
 
 _EXITS = frozenset({Room.FRONT_DOOR.value, Room.BACK_DOOR.value})
 _NIGHT_FROM, _NIGHT_TO = time(21), time(5)  # a silence that begins in these hours is bedtime
-OUT_LIMIT, UP_BY = timedelta(hours=12), time(10)  # defaults of TELECARE_OUT_LIMIT_MIN and _UP_BY
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +45,8 @@ class SafetyConfig:
 
     inactivity_limit: timedelta = timedelta(hours=6)
     cold: ColdLimits = field(default_factory=ColdLimits)
-    out_limit: timedelta | None = OUT_LIMIT
-    up_by: time | None = UP_BY
+    out_limit: timedelta | None = timedelta(hours=12)
+    up_by: time | None = time(10)
 
 
 class SafetyMonitor:

@@ -16,18 +16,17 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import AlertChange, apply_clear, apply_signal
-from detection.cold_home import ColdLimits
 from detection.engine import STATE_VERSION, DetectionEngine
 from detection.feedback import tolerances
 from detection.replay import drive
-from detection.safety import OUT_LIMIT, UP_BY, SafetyConfig, Signal
+from detection.safety import SafetyConfig, Signal
 from telecare import metrics
 from telecare.clock import Clock
 from telecare.db import is_transient, session_scope
@@ -50,15 +49,12 @@ class DetectionService:
         self,
         session_factory: sessionmaker[Session],
         clock: Clock,
-        inactivity_limit: timedelta,
+        safety: SafetyConfig,
         listeners: Iterable[ChangeListener] = (),
-        cold: ColdLimits | None = None,
-        out_limit: timedelta | None = OUT_LIMIT,
-        up_by: time | None = UP_BY,
     ) -> None:
         self.factory = session_factory
         self.clock = clock
-        self.engine = DetectionEngine(SafetyConfig(inactivity_limit, cold or ColdLimits(), out_limit, up_by))
+        self.engine = DetectionEngine(safety)
         self.listeners = list(listeners)
         self._household_ids: dict[str, int] = {}
         # Homes still being commissioned: the installer's tests are not the resident's routine, so

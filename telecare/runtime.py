@@ -19,6 +19,7 @@ from alerts import escalation, summaries
 from alerts.delivery import DeliveryWorker
 from alerts.service import AlertChange
 from detection.cold_home import ColdLimits
+from detection.safety import SafetyConfig
 from detection.service import ChangeListener, DetectionService
 from ingest.broker import EmbeddedBroker
 from ingest.mqtt_client import PROTOCOLS
@@ -77,11 +78,13 @@ class TelecareService:
         self.detection = DetectionService(
             self.factory,
             self.clock,
-            timedelta(minutes=s.inactivity_limit_min),
-            cold=ColdLimits(s.cold_home_c, s.cold_home_clear_c, timedelta(minutes=s.cold_home_min)),
+            SafetyConfig(
+                inactivity_limit=timedelta(minutes=s.inactivity_limit_min),
+                cold=ColdLimits(s.cold_home_c, s.cold_home_clear_c, timedelta(minutes=s.cold_home_min)),
+                out_limit=timedelta(minutes=s.out_limit_min),
+                up_by=s.up_by,
+            ),
             listeners=[*self.listeners, self.delivery.wake],
-            out_limit=timedelta(minutes=s.out_limit_min),
-            up_by=s.up_by,
         )
         self.detection.recover()
         self.ingester = Ingester(

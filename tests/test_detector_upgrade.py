@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, insert, select, update
 
 from detection.routine import RoutineModel
+from detection.safety import SafetyConfig
 from detection.service import DetectionService
 from telecare.clock import ManualClock
 from telecare.db import session_scope
@@ -20,7 +21,7 @@ HUB = "hub-mum"
 
 
 def service(world) -> DetectionService:  # noqa: F811 - fixture
-    return DetectionService(world.factory, ManualClock(NOW), inactivity_limit=timedelta(hours=6))
+    return DetectionService(world.factory, ManualClock(NOW), SafetyConfig(timedelta(hours=6)))
 
 
 def saved_by_an_older_release(world, monkeypatch, days: int = 20, unseen_days: int = 0):  # noqa: F811

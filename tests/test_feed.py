@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from alerts.service import apply_signal
+from detection.safety import SafetyConfig
 from detection.service import DetectionService
 from telecare.clock import ManualClock
 from telecare.db import session_scope
@@ -83,7 +84,7 @@ def test_away_mode_set_by_family_quiets_absence_alerts_but_never_smoke(world):
 
 def test_away_mode_reaches_the_detector_and_no_inactivity_is_raised_while_away(world):
     clock = ManualClock(NOW)
-    detection = DetectionService(world.factory, clock, inactivity_limit=timedelta(hours=2))
+    detection = DetectionService(world.factory, clock, SafetyConfig(timedelta(hours=2)))
     detection.recover()
     motion = SensorEvent("home-a", "m-kitchen", DeviceType.MOTION, Room.KITCHEN, NOW, 1.0)
     detection.on_events([motion])

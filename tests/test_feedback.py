@@ -10,6 +10,7 @@ from alerts.actions import resolve
 from alerts.service import apply_signal
 from detection.engine import DetectionEngine
 from detection.replay import drive, household_events
+from detection.safety import SafetyConfig
 from detection.service import DetectionService
 from simulator.scenarios import parse_scenario
 from simulator.simulation import build_homes
@@ -69,7 +70,7 @@ def test_false_alarms_widen_only_that_home_and_kind_and_never_the_safety_alerts(
     verdict(world.factory, a, AlertKind.LONG_BATHROOM, "false_alarm", 120)  # too long ago
     verdict(world.factory, b, AlertKind.NOT_UP, "genuine", 1)
 
-    service = DetectionService(world.factory, ManualClock(NOW), inactivity_limit=timedelta(hours=6))
+    service = DetectionService(world.factory, ManualClock(NOW), SafetyConfig(timedelta(hours=6)))
     service.recover()
     service.refresh_context(NOW)
     assert service.engine.routines["home-a"].tolerance == {"inactivity": 1.5}

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import update
 
+from detection.safety import SafetyConfig
 from detection.service import DetectionService
 from telecare.clock import ManualClock
 from telecare.db import session_scope
@@ -22,7 +23,7 @@ def status_after_recovery(world, learning_days: int) -> tuple[bool, str]:  # noq
         s.execute(update(Household).where(Household.id == household_id)
                   .values(status="learning", learning_days=learning_days))
     for _ in ("from the events", "from the snapshot"):
-        service = DetectionService(world.factory, ManualClock(NOW), inactivity_limit=timedelta(hours=6))
+        service = DetectionService(world.factory, ManualClock(NOW), SafetyConfig(timedelta(hours=6)))
         service.recover()
         service.refresh_context(NOW)
     with world.factory() as s:
