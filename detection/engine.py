@@ -33,7 +33,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 #    gets a new one, so adding a part like it alone needs no bump (no relearn).
 # 9: alerted quiet spells held, learned if they recur (RoutineModel state 8, QuietSpells state 4).
 # 10: kitchen visits judged as a rate per hour at home (RoutineModel state 9).
-STATE_VERSION = 10
+# 11: held quiet spells remember when they began; genuine verdicts unlearn them (RoutineModel state 10).
+STATE_VERSION = 11
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})
@@ -143,6 +144,14 @@ class DetectionEngine:
         routine = self.routines.get(hub)
         if routine is not None:
             routine.tolerance = tolerance
+
+    def confirm_quiet(self, hub: str, began: Iterable[datetime]) -> bool:
+        """Responders found the absence alerts on quiet that began at these times genuine: that
+        quiet is never learned as the routine. Whether the home's model changed (save it then)."""
+        routine = self.routines.get(hub)
+        if not hasattr(routine, "confirm_quiet"):  # none, or the fixed rules of the evaluation
+            return False
+        return any([routine.confirm_quiet(b) for b in began])
 
     def monitoring(self, hub: str) -> bool:
         """Whether the household's routine is learned (alerts on it are raised)."""

@@ -6,6 +6,11 @@ Only verdicts of the last ``MEMORY`` count, so the widening wears off as they ag
 kind: a resident who naps long after lunch gets a more patient ``inactivity``, not a deafer
 ``long_bathroom``.
 
+A ``genuine`` verdict on an absence alert (inactivity, not up, not returned, long bathroom) also
+tells the model that this quiet was trouble: it is never learned as the routine, however often it
+comes back (``QuietSpells.confirm``). Without that, three genuine episodes at the same time of day
+would teach the model that such quiet is normal, and the fourth would go unreported.
+
 Never widened: the safety alerts (help, fall detector, smoke, water leak, cold home, the absolute
 inactivity limit), which fire however often they were false, and ``night_wandering``, whose learned
 door habits already absorb a resident who goes out at night.
@@ -23,7 +28,7 @@ door habits already absorb a resident who goes out at night.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,6 +44,10 @@ ADJUSTABLE = frozenset({
     AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.LONG_BATHROOM, AlertKind.NOT_RETURNED,
     AlertKind.NIGHT_TOILET_INCREASE, AlertKind.KITCHEN_DECLINE, AlertKind.ACTIVITY_DECLINE,
 })
+
+
+ABSENCE = (AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.NOT_RETURNED, AlertKind.LONG_BATHROOM)
+CONFIRMED_WITHIN = timedelta(days=35)  # longer than any learning window: older quiet is forgotten anyway
 
 
 def tolerance(false_alarms: int, genuine: int) -> float:
@@ -66,3 +75,24 @@ def tolerances(session: Session, now: datetime) -> dict[int, dict[str, float]]:
         if factor > 1.0:
             widened[household_id][kind] = factor
     return dict(widened)
+
+
+def confirmed_quiet(session: Session, now: datetime) -> dict[int, list[datetime]]:
+    """Household id -> when each quiet spell began whose absence alert was resolved as genuine
+    (closed since ``now - CONFIRMED_WITHIN``), oldest first. Same index and cadence as ``tolerances``."""
+    rows = session.execute(
+        select(Alert.household_id, Alert.evidence)
+        .where(Alert.outcome == Outcome.GENUINE.value, Alert.closed_at >= now - CONFIRMED_WITHIN,
+               Alert.kind.in_([k.value for k in ABSENCE]))
+        .order_by(Alert.closed_at)
+    )
+    confirmed: dict[int, list[datetime]] = defaultdict(list)
+    for household_id, evidence in rows:
+        began = (evidence or {}).get("quiet_since")
+        if isinstance(began, str):
+            try:
+                at = datetime.fromisoformat(began)
+            except ValueError:
+                continue  # not ours to judge: an alert raised by hand or by an older version
+            confirmed[household_id].append(at if at.tzinfo else at.replace(tzinfo=UTC))
+    return dict(confirmed)

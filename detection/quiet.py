@@ -32,6 +32,9 @@ LONGEST_NORMAL = 16 * 60  # minutes of quiet at home that can still be an ordina
 ELSEWHERE, BEDROOM, ANYWHERE = 0, 1, 2  # where the last sign was when the quiet began
 ABSORB_DAYS = 3  # a held spell recurring on this many days of the window is the routine, not trouble
 PLACES = ("elsewhere", "bedroom", "anywhere")
+HELD_FIELDS = 5  # per held spell; see ``QuietSpells._held``
+NOT_ALERTED = -1.0  # began, for a spell held because its day was not learned, not for its own alert
+CONFIRMED_KEPT = 64  # responders' verdicts remembered (they come from the store every half minute)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +118,9 @@ class QuietSpells(VersionedState):
     """
 
     # 2: each half hour's spells in a compact array, oldest first; 3: bedroom and elsewhere apart;
-    # 4: held spells
-    STATE_VERSION = 4
+    # 4: held spells; 5: held spells keep when they began and whether they were learned since, and
+    # spells confirmed as genuine trouble are never learned
+    STATE_VERSION = 5
     # The half hour of the last quiet spell asked about (a tick asks about the same one every
     # minute), and the limits worked out since the last learned day, by place and half hour.
     CACHES = ("_asked", "_limits")
@@ -143,10 +147,12 @@ class QuietSpells(VersionedState):
         # arrival order take a tenth of the memory of sorted windows of Python floats.
         # Index ``place * SLOTS + half hour``, place ELSEWHERE or BEDROOM.
         self.slots = [array("f") for _ in range(2 * SLOTS)]
-        # Spells of days not learned (something was alerted), as (day number, place and half hour,
-        # minutes), flat in a compact array: held back, and learned only if they recur (``hold_day``).
-        # A home alerted on most days holds a few hundred.
-        self.held = array("f")
+        # Spells of days not learned (something was alerted), flat in a compact array (fields in
+        # ``_held``): held back, and learned only if they recur (``hold_day``). A home alerted on
+        # most days holds a few hundred. Spells learned because they recurred stay
+        # here for the window, so a responder's later verdict can unlearn them (``confirm``).
+        self.held = array("d")
+        self.confirmed = array("d")  # when each spell a responder confirmed as genuine began
         self.days = 0  # days learned or held
 
     def slot(self, ts: datetime) -> int:
@@ -172,43 +178,105 @@ class QuietSpells(VersionedState):
         half as long, beginning within ``reach`` half hours at the same place, on ``ABSORB_DAYS``
         days of the window) is routine the model did not know yet: a new job, a day centre, outings
         a dead door sensor does not see. It is learned then, so the same quiet stops raising alerts
-        after a few days instead of every day for ever.
+        after a few days instead of every day for ever. A spell a responder confirmed as genuine
+        trouble never counts (``confirm``).
         """
-        self._hold(day)
+        self._hold([(NOT_ALERTED, s, m) for s, m in day.items()])
         self.days += 1
 
     def hold(self, began: datetime, minutes: float, place: int = ELSEWHERE) -> None:
         """Hold back one quiet spell that was alerted on, as soon as it ends (see ``hold_day``)."""
-        spell: dict[int, float] = {}
-        self.note(spell, began, minutes, place)
-        self._hold(spell)
+        self._hold([(began.timestamp(), place * SLOTS + self.slot(began), minutes)])
 
-    def _hold(self, day: dict[int, float]) -> None:
+    def confirm(self, began: datetime) -> bool:
+        """A responder found the alerted quiet spell that began at ``began`` to be genuine trouble.
+
+        It is never learned as routine: if it was held, it no longer counts towards a recurrence;
+        if it was already learned (it was the third of three), it is unlearned, and so is every
+        spell that was learned only because it recurred with it. A verdict that comes before the
+        spell ends is remembered for when it does. Returns whether anything changed (a verdict
+        already known changes nothing: the service passes them all every half minute).
+
+        >>> from datetime import datetime, timedelta, UTC
+        >>> q = QuietSpells(28, "UTC")
+        >>> for d in range(10):
+        ...     q.learn_day({q.slot(datetime(2026, 1, 5, 10, 0, tzinfo=UTC)): 40.0})
+        >>> falls = [datetime(2026, 1, 15 + d, 10, 0, tzinfo=UTC) for d in range(3)]
+        >>> for began in falls:
+        ...     q.hold(began, 150.0)
+        ...     q.hold_day({})  # the rest of that day
+        >>> q.limit(falls[0] + timedelta(days=4)).usual   # three mornings: learned as routine
+        150.0
+        >>> q.confirm(falls[2]), q.confirm(falls[2])
+        (True, False)
+        >>> q.limit(falls[0] + timedelta(days=4)).usual   # the third was a fall: none of them is
+        40.0
+        """
+        at = began.timestamp()
+        if at in self.confirmed:
+            return False
+        self.confirmed.append(at)
+        del self.confirmed[:-CONFIRMED_KEPT]
+        held = self._held()
+        mine = [e for e in held if e[0] == at]
+        if not mine:
+            return True
+        [spell] = mine
+        held.remove(spell)
+        if spell[4]:
+            self._unlearn(spell[2], spell[3])
+        near = self._near(held)
+        for e in near(spell[2]):  # learned with it: does each still recur without it?
+            if held[e][4] and not self._recurs(held, near, e, held[e][4]):
+                self._unlearn(held[e][2], held[e][3])
+                held[e][4] = 0
+        self._limits = None
+        self._store(held)
+        return True
+
+    def _held(self) -> list[list[float]]:
+        """The held spells: [began (epoch seconds, or NOT_ALERTED), day number, place and half hour,
+        minutes, 0 or, once learned, the day number it was learned on + 1]."""
         h = self.held
-        held = [(int(h[k]), int(h[k + 1]), h[k + 2]) for k in range(0, len(h), 3)
-                if self.days - h[k] < self.window_days]
-        new = [(self.days, s, m) for s, m in day.items() if m <= LONGEST_NORMAL]
-        held += new
+        return [list(h[k:k + HELD_FIELDS]) for k in range(0, len(h), HELD_FIELDS)]
+
+    def _store(self, held: list[list[float]]) -> None:
+        self.held = array("d", [v for spell in held for v in spell])
+
+    def _near(self, held: list[list[float]]):
         by_slot: dict[int, list[int]] = {}
-        for i, (_, s, _) in enumerate(held):
-            by_slot.setdefault(s, []).append(i)
+        for i, spell in enumerate(held):
+            by_slot.setdefault(int(spell[2]), []).append(i)
 
-        def near(s: int) -> list[int]:  # held spells that began within reach, at the same place
-            place = s // SLOTS * SLOTS
+        def near(s: float) -> list[int]:  # held spells that began within reach, at the same place
+            place = int(s) // SLOTS * SLOTS
             return [i for k in range(-self.reach, self.reach + 1)
-                    for i in by_slot.get(place + (s + k) % SLOTS, ())]
+                    for i in by_slot.get(place + (int(s) + k) % SLOTS, ())]
+        return near
 
+    @staticmethod
+    def _recurs(held: list[list[float]], near, i: int, learned: float = 0) -> bool:
+        """Whether held spell ``i`` recurs among the spells not learned, and those learned with
+        ``learned`` (each absorption counts only spells not already routine)."""
+        minutes = held[i][3]
+        return len({held[j][1] for j in near(held[i][2])
+                    if held[j][3] >= minutes / 2 and held[j][4] in (0, learned)}) >= ABSORB_DAYS
+
+    def _hold(self, spells: list[tuple[float, int, float]]) -> None:
+        held = [e for e in self._held() if self.days - e[1] < self.window_days]
+        new = [[b, self.days, s, m, 0] for b, s, m in spells
+               if m <= LONGEST_NORMAL and (b == NOT_ALERTED or b not in self.confirmed)]
+        held += new
+        near = self._near(held)
         # Only spells near today's can have begun to recur today.
-        absorbed = set()
-        for i in {i for _, s, _ in new for i in near(s)}:
-            minutes = held[i][2]
-            if len({held[j][0] for j in near(held[i][1]) if held[j][2] >= minutes / 2}) >= ABSORB_DAYS:
-                absorbed.add(i)
-        for j in sorted(absorbed):
-            self._learn(held[j][1], held[j][2])
+        absorbed = {i for spell in new for i in near(spell[2])
+                    if not held[i][4] and self._recurs(held, near, i)}
+        for i in sorted(absorbed):
+            self._learn(int(held[i][2]), held[i][3])
+            held[i][4] = self.days + 1  # learned, with the others absorbed on this day
         if absorbed:
             self._limits = None
-        self.held = array("f", [v for j, spell in enumerate(held) if j not in absorbed for v in spell])
+        self._store(held)
 
     def _learn(self, s: int, minutes: float) -> None:
         if minutes <= LONGEST_NORMAL:  # longer: away unseen, or trouble; not normal
@@ -230,6 +298,13 @@ class QuietSpells(VersionedState):
         if found is None:  # only the half hours asked about are worked out: most homes ask few
             found = limits[place * SLOTS + asked[1]] = self._compute(asked[1], place)
         return found
+
+    def _unlearn(self, s: float, minutes: float) -> None:
+        spells = self.slots[int(s)]
+        try:
+            spells.remove(array("f", [minutes])[0])
+        except ValueError:  # already forgotten (older than the window)
+            pass
 
     def _compute(self, s: int, place: int) -> QuietLimit:
         own = () if place == ANYWHERE else (place,)

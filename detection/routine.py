@@ -57,7 +57,8 @@ Signal = AlertSignal | ClearSignal
 # 5: quiet spells in the bedroom and elsewhere apart; 6: night rest and outings per day (trends);
 # 7: outings over a night counted (staying away); 8: alerted quiet spells held (QuietSpells state 4);
 # 9: kitchen visits learned with the hours at home (a rate per hour, ``TrendDetector.exposure``)
-STATE_VERSION = 9
+# 10: held quiet spells remember when they began, and responders' genuine verdicts (QuietSpells 5)
+STATE_VERSION = 10
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -423,9 +424,17 @@ class RoutineModel(VersionedState):
         self.open[kind.value] = key
         if kind in _ABSENCE:
             self.silence_alerted = self.last_presence
+            # Which quiet spell this is, so a responder's verdict can find it (``confirm_quiet``).
+            evidence = {**evidence, "quiet_since": self.last_presence.isoformat()}
         if kind.category is not AlertCategory.TREND and self.day is not None:
             self.day.flagged = True
         return [AlertSignal(self.hub, kind, ts, summary, key, kind.default_severity, evidence)]
+
+    def confirm_quiet(self, began: datetime) -> bool:
+        """A responder resolved the absence alert on the quiet that began at ``began`` as genuine:
+        that quiet is never learned as routine, however often it comes back. Whether it changed
+        anything (see ``QuietSpells.confirm``)."""
+        return self.quiet.confirm(began)
 
     def _clear(self, kind: AlertKind, ts: datetime, what: str) -> list[Signal]:
         if self.open.pop(kind.value, None) is None:

@@ -52,11 +52,12 @@ def test_after_false_alarms_the_inactivity_alert_waits_longer_and_says_why(fall_
     assert patient["not_up"] == as_learned["not_up"]  # other kinds as learned
 
 
-def verdict(factory, household_id: int, kind: AlertKind, outcome: str, days_ago: float) -> None:
+def verdict(factory, household_id: int, kind: AlertKind, outcome: str, days_ago: float,
+            evidence: dict | None = None) -> None:
     at = NOW - timedelta(days=days_ago)
     with session_scope(factory) as s:
         signal = AlertSignal("ignored", kind, at, f"{kind} for a test", f"{kind}-{outcome}-{days_ago}",
-                             kind.default_severity, {})
+                             kind.default_severity, evidence or {})
         change = apply_signal(s, household_id, signal, now=at)
         resolve(s, change.alert_id, "resp", outcome, at)
 
@@ -75,3 +76,23 @@ def test_false_alarms_widen_only_that_home_and_kind_and_never_the_safety_alerts(
     service.refresh_context(NOW)
     assert service.engine.routines["home-a"].tolerance == {"inactivity": 1.5}
     assert service.engine.routines["home-b"].tolerance == {}
+
+
+def test_quiet_a_responder_found_genuine_reaches_that_homes_model_to_be_never_learned(world):  # noqa: F811
+    a, b = world.ids["home_a"], world.ids["home_b"]
+    fall, nap = NOW - timedelta(days=2, hours=3), NOW - timedelta(days=4, hours=3)
+    verdict(world.factory, a, AlertKind.INACTIVITY, "genuine", 2, {"quiet_since": fall.isoformat()})
+    verdict(world.factory, a, AlertKind.INACTIVITY, "false_alarm", 4, {"quiet_since": nap.isoformat()})
+    verdict(world.factory, b, AlertKind.FALL, "genuine", 1, {"quiet_since": fall.isoformat()})  # not quiet
+    verdict(world.factory, b, AlertKind.NOT_UP, "genuine", 1, {"quiet_since": "not a time"})
+
+    service = DetectionService(world.factory, ManualClock(NOW), SafetyConfig(timedelta(hours=6)))
+    service.recover()
+    service._dirty.clear()
+    service.refresh_context(NOW)
+    assert list(service.engine.routines["home-a"].quiet.confirmed) == [fall.timestamp()]
+    assert list(service.engine.routines["home-b"].quiet.confirmed) == []
+    assert service._dirty == {"home-a"}  # saved with the next snapshot
+    service._dirty.clear()
+    service.refresh_context(NOW + timedelta(seconds=30))  # every half minute: nothing new
+    assert service._dirty == set()

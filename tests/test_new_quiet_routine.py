@@ -4,7 +4,7 @@ is never learned as normal."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telecare.domain import Room
 from tests.test_quiet_places import DAY0, ContactOnlyHome
@@ -56,3 +56,37 @@ def test_a_one_off_quiet_afternoon_is_never_learned_and_the_next_one_is_alerted_
 
     assert inactivity_days(home) == [21, 27]
     assert home.model.quiet.limit(DAY0 + timedelta(days=28, hours=12)).usual < 60
+
+
+def confirm_genuine(home: ContactOnlyHome, day: int) -> None:
+    """A responder resolves that day's inactivity alert as genuine (the resident was found unwell)."""
+    [alert] = [a for at, a in home.alerts if a.kind.value == "inactivity" and (at - DAY0).days == day]
+    home.model.confirm_quiet(datetime.fromisoformat(alert.evidence["quiet_since"]))
+
+
+def test_quiet_afternoons_a_responder_confirmed_as_genuine_keep_being_alerted():
+    home = ContactOnlyHome()
+    for d in range(21):
+        home.ordinary_day(d)
+    for d in range(21, 28):  # each afternoon the resident is found unwell, and says so
+        busy_day_with_new_quiet(home, d)
+        confirm_genuine(home, d)
+    home.tick_until(DAY0 + timedelta(days=28, hours=4))
+
+    assert inactivity_days(home) == list(range(21, 28))
+    assert home.model.quiet.limit(DAY0 + timedelta(days=28, hours=12)).usual < 60
+
+
+def test_a_genuine_verdict_after_the_afternoons_were_learned_makes_them_alerted_again():
+    home = ContactOnlyHome()
+    for d in range(21):
+        home.ordinary_day(d)
+    for d in range(21, 24):
+        busy_day_with_new_quiet(home, d)
+    assert home.model.quiet.limit(DAY0 + timedelta(days=24, hours=12)).usual == 5 * 60  # learned
+
+    confirm_genuine(home, 23)  # the third was trouble after all: the three no longer make a routine
+    assert home.model.quiet.limit(DAY0 + timedelta(days=24, hours=12)).usual < 60
+    busy_day_with_new_quiet(home, 24)
+    home.tick_until(DAY0 + timedelta(days=25, hours=4))
+    assert inactivity_days(home) == [21, 22, 23, 24]
