@@ -9,8 +9,13 @@ silence. Which sensors can be judged by their silence at all:
   thermometer reporting every half hour): always;
 * motion sensors: only while the person is visibly active elsewhere in the house (another sensor
   showing presence within the last half hour), so a fall, a lie-in or a day out is not a broken sensor;
-* the rest (doors, beds, chairs, flush, appliances, buttons, pendants, smoke and leak alarms, and
-  meters that report only on change) report
+* front and back door contacts: only while the person is visibly active at home, and never before
+  ``EXIT_DOOR_SILENCE`` (7 days). A resident who is up and about every day but has not opened the
+  door for twice as long as ever in the fortnight is more likely to have a dead door sensor than to
+  have stopped going out; and a dead door sensor is dangerous, because a day out then looks the same
+  as lying still at home. The alert says both, so whoever visits checks the sensor or the person;
+* the rest (inside doors, beds, chairs, flush, appliances, buttons, pendants, smoke and leak alarms,
+  and meters that report only on change) report
   only when used or when something happens: silence is behaviour, or good news. Their health needs the
   device's own heartbeat (status messages, Zigbee availability), not its events.
 
@@ -60,6 +65,8 @@ BATTERY_LOW = 15  # percent: a week or two left on most sensors; change it on th
 BATTERY_REPLACED = 30  # back above this after a low reading: the battery was changed
 SELF_REPORTING = timedelta(hours=2)  # a device never silent longer than this reports by itself
 ACTIVE_ELSEWHERE = timedelta(minutes=30)
+EXIT_DOOR_SILENCE = timedelta(days=7)  # never sooner: a week indoors (a cold spell, a cold) happens
+EXIT_DOORS = frozenset({"front_door", "back_door"})
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
 
@@ -212,7 +219,7 @@ class DeviceHealth(VersionedState):
             usual = self.usual_silence(key) if d.last is not None else None
             if usual is None:  # nothing heard yet, or still learning (only a report changes that)
                 continue
-            limit = d.last + max(self.min_silence, usual * FACTOR)
+            limit = d.last + max(EXIT_DOOR_SILENCE if _exit(d) else self.min_silence, usual * FACTOR)
             if now <= limit:
                 due = min(due, limit)
                 continue
@@ -223,15 +230,18 @@ class DeviceHealth(VersionedState):
             if not self._judged(key, d, usual, now):
                 # A motion sensor waits for someone to be about; the others only a new usual
                 # silence (or the end of away mode) can make judgeable, and those recompute.
-                waiting = waiting or (d.device_type is DeviceType.MOTION and not self.away)
+                waiting = waiting or ((d.device_type is DeviceType.MOTION or _exit(d)) and not self.away)
                 continue
             d.flagged = flag
+            check = ("Check its battery and that it is still in place." if not _exit(d) else
+                     "The person has been active at home meanwhile: if they have not been out, that is "
+                     "why; if they have, the sensor is not seeing it, and a day out will look like lying "
+                     "still at home. Check its battery and that the magnet lines up.")
             signals.append(AlertSignal(
                 hub=self.hub, kind=AlertKind.DEVICE_OFFLINE, ts=now, key=flag,
                 summary=f"The {self._name(key)} has sent nothing since "
                         f"{local_time(d.last, self.timezone)} ({duration(silent)}). It usually reports "
-                        f"at least every {duration(usual)} ({len(d.longest)} days learned). "
-                        "Check its battery and that it is still in place.",
+                        f"at least every {duration(usual)} ({len(d.longest)} days learned). {check}",
                 evidence={"device": key, "room": d.room, "silent_s": int(silent.total_seconds()),
                           "usual_silence_s": int(usual.total_seconds())},
             ))
@@ -242,7 +252,7 @@ class DeviceHealth(VersionedState):
         """Whether this device's silence says anything about the device (see the module notes)."""
         if usual <= SELF_REPORTING:
             return True
-        if d.device_type is not DeviceType.MOTION or self.away:
+        if (d.device_type is not DeviceType.MOTION and not _exit(d)) or self.away:
             return False
         others = [o.last_active for k, o in self.devices.items()
                   if k != key and o.device_type in PRESENCE_TYPES and o.last_active is not None]
@@ -251,3 +261,8 @@ class DeviceHealth(VersionedState):
     def _name(self, key: str) -> str:
         d = self.devices[key]
         return f"{d.room.replace('_', ' ')} {d.device_type.value.replace('_', ' ')} sensor"
+
+
+def _exit(d: _Device) -> bool:
+    """A front or back door contact (see the module notes)."""
+    return d.device_type is DeviceType.CONTACT and d.room in EXIT_DOORS

@@ -176,31 +176,52 @@ def test_device_trouble_goes_to_maintenance_and_never_to_the_family(tmp_path):
     engine.dispose()
 
 
+def replay_offline_alerts(home) -> list[AlertSignal]:
+    """``device_offline`` raised over a simulated home's run, ticking every 10 minutes."""
+    engine = DetectionEngine()  # one engine a home: each one's clock runs through its own month
+    engine.add_household(home.hub, str(home.tz))
+    types = home.types
+    rooms = {d["id"]: Room(d["room"]) for d in home.household["devices"]}
+    events = [SensorEvent(home.hub, e["device"], types[e["device"]], rooms[e["device"]],
+                          datetime.fromisoformat(e["ts"].replace("Z", "+00:00")), float(e["value"]))
+              for e in home.events()]
+    raised = []
+    end = events[-1].ts
+    tick = events[0].ts
+    i = 0
+    while tick <= end:
+        batch = []
+        while i < len(events) and events[i].ts <= tick:
+            batch.append(events[i])
+            i += 1
+        engine.process(batch)
+        raised += offline_alerts(engine.tick(tick))
+        tick += timedelta(minutes=10)
+    return raised
+
+
 def test_working_sensors_in_ordinary_homes_are_never_called_offline():
-    """Simulated residents' ordinary weeks: motion sensors idle for hours, none of them broken."""
+    """Simulated residents' ordinary weeks: motion sensors idle for hours, days indoors, none broken."""
     from simulator.simulation import build_homes
 
-    raised = []
-    for home in build_homes(4, seed=11, days=35):
-        engine = DetectionEngine()  # one engine a home: each one's clock runs through its own month
-        engine.add_household(home.hub, str(home.tz))
-        types = home.types
-        rooms = {d["id"]: Room(d["room"]) for d in home.household["devices"]}
-        events = [SensorEvent(home.hub, e["device"], types[e["device"]], rooms[e["device"]],
-                              datetime.fromisoformat(e["ts"].replace("Z", "+00:00")), float(e["value"]))
-                  for e in home.events()]
-        end = events[-1].ts
-        tick = events[0].ts
-        i = 0
-        while tick <= end:
-            batch = []
-            while i < len(events) and events[i].ts <= tick:
-                batch.append(events[i])
-                i += 1
-            engine.process(batch)
-            raised += offline_alerts(engine.tick(tick))
-            tick += timedelta(minutes=10)
+    raised = [a for home in build_homes(4, seed=11, days=35) for a in replay_offline_alerts(home)]
     assert raised == [], [a.summary for a in raised]
+
+
+def test_a_front_door_sensor_that_dies_while_the_resident_is_about_is_reported_within_a_week_or_so():
+    """A dead door contact makes every day out look like lying still at home: maintenance hears of it."""
+    from simulator.scenarios import parse_scenario
+    from simulator.simulation import build_homes
+
+    [home] = build_homes(1, seed=3, days=35, personas=["early_riser"],
+                         scenarios=[parse_scenario("device_offline@20T12:00:door-front")])
+    [alert] = replay_offline_alerts(home)
+    died = datetime.fromisoformat([t for t in home.truth if t.kind == "device_offline"][0].start.isoformat())
+    assert alert.evidence["device"] == "door-front"
+    assert alert.evidence["silent_s"] >= 7 * 86400  # never before a week without it: days indoors happen
+    assert alert.ts - died <= timedelta(days=8)
+    assert "The front door contact sensor has sent nothing since" in alert.summary
+    assert "if they have not been out, that is why" in alert.summary
 
 
 def test_a_low_battery_is_reported_once_and_cleared_when_every_low_one_is_replaced():
