@@ -151,7 +151,8 @@ class DetectionEngine:
         routine = self.routines.get(hub)
         if not hasattr(routine, "confirm_quiet"):  # none, or the fixed rules of the evaluation
             return False
-        return any([routine.confirm_quiet(b) for b in began])
+        changed = [routine.confirm_quiet(b) for b in began]  # every one applied: no short cut
+        return any(changed)
 
     def monitoring(self, hub: str) -> bool:
         """Whether the household's routine is learned (alerts on it are raised)."""
