@@ -25,14 +25,20 @@ def busy_day_with_new_quiet(home: ContactOnlyHome, d: int) -> None:
     home.opened(day + timedelta(hours=22, minutes=30), Room.BEDROOM)
 
 
+def settled_home() -> ContactOnlyHome:
+    """Three ordinary weeks learned."""
+    home = ContactOnlyHome()
+    for d in range(21):
+        home.ordinary_day(d)
+    return home
+
+
 def inactivity_days(home: ContactOnlyHome) -> list[int]:
     return [(at - DAY0).days for at, alert in home.alerts if alert.kind.value == "inactivity"]
 
 
 def test_an_afternoon_out_every_day_stops_raising_inactivity_after_three_days():
-    home = ContactOnlyHome()
-    for d in range(21):
-        home.ordinary_day(d)
+    home = settled_home()
     for d in range(21, 28):
         busy_day_with_new_quiet(home, d)
     home.tick_until(DAY0 + timedelta(days=28, hours=4))
@@ -45,9 +51,7 @@ def test_an_afternoon_out_every_day_stops_raising_inactivity_after_three_days():
 
 
 def test_a_one_off_quiet_afternoon_is_never_learned_and_the_next_one_is_alerted_again():
-    home = ContactOnlyHome()
-    for d in range(21):
-        home.ordinary_day(d)
+    home = settled_home()
     busy_day_with_new_quiet(home, 21)  # a fall, say: found, helped up, back to normal
     for d in range(22, 27):
         home.ordinary_day(d)
@@ -65,9 +69,7 @@ def confirm_genuine(home: ContactOnlyHome, day: int) -> None:
 
 
 def test_quiet_afternoons_a_responder_confirmed_as_genuine_keep_being_alerted():
-    home = ContactOnlyHome()
-    for d in range(21):
-        home.ordinary_day(d)
+    home = settled_home()
     for d in range(21, 28):  # each afternoon the resident is found unwell, and says so
         busy_day_with_new_quiet(home, d)
         confirm_genuine(home, d)
@@ -78,9 +80,7 @@ def test_quiet_afternoons_a_responder_confirmed_as_genuine_keep_being_alerted():
 
 
 def test_a_genuine_verdict_after_the_afternoons_were_learned_makes_them_alerted_again():
-    home = ContactOnlyHome()
-    for d in range(21):
-        home.ordinary_day(d)
+    home = settled_home()
     for d in range(21, 24):
         busy_day_with_new_quiet(home, d)
     assert home.model.quiet.limit(DAY0 + timedelta(days=24, hours=12)).usual == 5 * 60  # learned
