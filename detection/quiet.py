@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -217,19 +218,18 @@ class QuietSpells(VersionedState):
             return False
         self.confirmed.append(at)
         del self.confirmed[:-CONFIRMED_KEPT]
-        held = self._held()
-        mine = [e for e in held if e[0] == at]
+        mine = [e for e in self._held() if e[0] == at]
         if not mine:
             return True
-        [spell] = mine
-        held.remove(spell)
-        if spell[4]:
-            self._unlearn(spell[2], spell[3])
+        held = [e for e in self._held() if e[0] != at]
         near = self._near(held)
-        for e in near(spell[2]):  # learned with it: does each still recur without it?
-            if held[e][4] and not self._recurs(held, near, e, held[e][4]):
-                self._unlearn(held[e][2], held[e][3])
-                held[e][4] = 0
+        for spell in mine:
+            if spell[4]:
+                self._unlearn(spell[2], spell[3])
+            for e in near(spell[2]):  # learned with it: does each still recur without it?
+                if held[e][4] and not self._recurs(held, near, e, held[e][4]):
+                    self._unlearn(held[e][2], held[e][3])
+                    held[e][4] = 0
         self._limits = None
         self._store(held)
         return True
@@ -243,7 +243,7 @@ class QuietSpells(VersionedState):
     def _store(self, held: list[list[float]]) -> None:
         self.held = array("d", [v for spell in held for v in spell])
 
-    def _near(self, held: list[list[float]]):
+    def _near(self, held: list[list[float]]) -> Callable[[float], list[int]]:
         by_slot: dict[int, list[int]] = {}
         for i, spell in enumerate(held):
             by_slot.setdefault(int(spell[2]), []).append(i)
@@ -255,7 +255,7 @@ class QuietSpells(VersionedState):
         return near
 
     @staticmethod
-    def _recurs(held: list[list[float]], near, i: int, learned: float = 0) -> bool:
+    def _recurs(held: list[list[float]], near: Callable[[float], list[int]], i: int, learned: float = 0) -> bool:
         """Whether held spell ``i`` recurs among the spells not learned, and those learned with
         ``learned`` (each absorption counts only spells not already routine)."""
         minutes = held[i][3]
