@@ -34,6 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.lifecycle import Outcome
+from detection.routine import ABSENCE
 from telecare.domain import AlertKind
 from telecare.models import Alert
 
@@ -46,7 +47,6 @@ ADJUSTABLE = frozenset({
 })
 
 
-ABSENCE = (AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.NOT_RETURNED, AlertKind.LONG_BATHROOM)
 CONFIRMED_WITHIN = timedelta(days=35)  # longer than any learning window: older quiet is forgotten anyway
 
 

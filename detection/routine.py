@@ -64,7 +64,8 @@ _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, D
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
 _WASH = frozenset({Room.BATHROOM, Room.TOILET})
 _DOORS = frozenset({Room.FRONT_DOOR, Room.BACK_DOOR})
-_ABSENCE = frozenset({AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.NOT_RETURNED, AlertKind.LONG_BATHROOM})
+# Absence alerts: about quiet (also read by ``detection.feedback`` for responders' verdicts).
+ABSENCE = frozenset({AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.NOT_RETURNED, AlertKind.LONG_BATHROOM})
 _LEAVING = timedelta(minutes=2)
 _VISIT_GAP = timedelta(minutes=15)
 _STIRRING = timedelta(minutes=30)
@@ -422,7 +423,7 @@ class RoutineModel(VersionedState):
     def _raise(self, kind: AlertKind, ts: datetime, key: str, summary: str, evidence: dict) -> list[Signal]:
         summary, evidence = words.widened(summary, evidence, self._widen(kind))
         self.open[kind.value] = key
-        if kind in _ABSENCE:
+        if kind in ABSENCE:
             self.silence_alerted = self.last_presence
             # Which quiet spell this is, so a responder's verdict can find it (``confirm_quiet``).
             evidence = {**evidence, "quiet_since": self.last_presence.isoformat()}
