@@ -34,7 +34,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 9: alerted quiet spells held, learned if they recur (RoutineModel state 8, QuietSpells state 4).
 # 10: kitchen visits judged as a rate per hour at home (RoutineModel state 9).
 # 11: held quiet spells remember when they began; genuine verdicts unlearn them (RoutineModel state 10).
-STATE_VERSION = 11
+# 12: missed usual meal times add to the kitchen decline evidence (RoutineModel state 11).
+STATE_VERSION = 12
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

@@ -37,7 +37,7 @@ from detection import routine_words as words
 from detection.company import Company
 from detection.mornings import Mornings
 from detection.quiet import ANYWHERE, BEDROOM, ELSEWHERE, QuietLimit, QuietSpells, upper
-from detection.routine_day import RoutineConfig, RoutineDay
+from detection.routine_day import DAY_START_HOUR, RoutineConfig, RoutineDay
 from detection.trends import TrendDetector
 from detection.versioned import VersionedState
 from detection.wording import local_time
@@ -58,7 +58,8 @@ Signal = AlertSignal | ClearSignal
 # 7: outings over a night counted (staying away); 8: alerted quiet spells held (QuietSpells state 4);
 # 9: kitchen visits learned with the hours at home (a rate per hour, ``TrendDetector.exposure``)
 # 10: held quiet spells remember when they began, and responders' genuine verdicts (QuietSpells 5)
-STATE_VERSION = 10
+# 11: usual meal times (``TrendDetector.meals``), from each day's kitchen and at-home hours
+STATE_VERSION = 11
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -78,7 +79,6 @@ _OUTINGS_FLOOR, _FEW_OUTINGS_FLOOR = timedelta(hours=3), timedelta(hours=4)
 _NIGHT_AWAY_HOUR = 3
 _NIGHTS_AWAY_KNOWN = 2
 _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate visits
-DAY_START_HOUR = 15  # a routine day runs from 15:00 to 15:00 local: a night and its morning
 _WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
 _EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
 
@@ -188,6 +188,7 @@ class RoutineModel(VersionedState):
         signals = self._roll(ts)
         day = self.day
         assert day is not None
+        day.note_home(ts, self._home)
         room = event.room
         if event.device_type is not DeviceType.BED:  # turning over in bed is still rest
             if self.rest_from is not None:
@@ -227,6 +228,7 @@ class RoutineModel(VersionedState):
         if room == Room.KITCHEN:
             if self.last_kitchen is None or ts - self.last_kitchen > _VISIT_GAP:
                 day.kitchen += 1
+                day.kitchen_at |= 1 << min(23, int(hours))
             self.last_kitchen = ts
         if event.active:
             self.company.note(room, event.device_type, ts)
@@ -457,11 +459,17 @@ class RoutineModel(VersionedState):
                                 (self.day.end - self.last_presence) / timedelta(minutes=1), self._quiet_place)
             if self.out:
                 self._count_away(self.day, self.day.end)
+            self.day.note_home(self.day.end - timedelta(microseconds=1), self._home)
             signals += self._finish(self.day)
             self.day = self._day_at(self.day.end)
             self.day.home_at_start = (not self.out and self.last_presence is not None
                                       and self.day.start - self.last_presence < timedelta(days=1))
         return signals
+
+    @property
+    def _home(self) -> bool:
+        """The resident is probably at home: seen, and the last sign was not at the door."""
+        return self.last_presence is not None and not self.out
 
     @property
     def _alerted_quiet(self) -> bool:
@@ -484,7 +492,8 @@ class RoutineModel(VersionedState):
         self.days_seen += 1
         signals: list[Signal] = []
         counts = {"night_toilet": day.night_toilet, "kitchen": day.kitchen, "activity": day.activity,
-                  "home_hours": 24 - day.away / 60, "night_rest": day.rest_hours, "outings": day.outings}
+                  "home_hours": 24 - day.away / 60, "night_rest": day.rest_hours, "outings": day.outings,
+                  "kitchen_at": day.kitchen_at, "home_at": day.home_at}
         if day.flagged:
             self.quiet.hold_day(day.spells)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+DAY_START_HOUR = 15  # a routine day runs from 15:00 to 15:00 local: a night and its morning
 # The night, for sleep: 20:00 to 11:00 at the latest, as offsets into a routine day (from 15:00).
 NIGHT_FROM, NIGHT_UNTIL = timedelta(hours=5), timedelta(hours=20)
 REST_STRETCH = timedelta(hours=1)  # quiet shorter than this is not rest (up and about, or dozing)
@@ -78,6 +79,26 @@ class RoutineDay:
     night_rest: float = 0.0  # minutes quiet at home in long stretches, 20:00 until getting up
     night_out: bool = False  # out at some time between 20:00 and getting up
     outings: int = 0  # times out of the house for 10 minutes or more, ended this day
+    kitchen_at: int = 0  # bit mask of the day's hours (from its start) in which a kitchen visit began
+    home_at: int = 0  # bit mask of the day's hours that began with the resident at home...
+    hours_noted: int = 0  # ...noted for this many hours so far
+
+    def note_home(self, until: datetime, home: bool) -> None:
+        """The resident has been at home (or not) since the last call, up to ``until``: note it for
+        every hour of the day that began meanwhile.
+
+        >>> from datetime import UTC
+        >>> day = RoutineDay(datetime(2026, 1, 1, 15, tzinfo=UTC), datetime(2026, 1, 2, 15, tzinfo=UTC), False)
+        >>> day.note_home(datetime(2026, 1, 1, 17, 30, tzinfo=UTC), True)  # home: 15:00, 16:00, 17:00
+        >>> day.note_home(datetime(2026, 1, 1, 20, 5, tzinfo=UTC), False)  # out: 18:00, 19:00, 20:00
+        >>> day.note_home(datetime(2026, 1, 1, 21, 0, tzinfo=UTC), True)  # back by 21:00
+        >>> f"{day.home_at:b}", day.hours_noted
+        ('1000111', 7)
+        """
+        began = min(24, int((until - self.start) / timedelta(hours=1)) + 1)  # hours begun by ``until``
+        if home and began > self.hours_noted:
+            self.home_at |= ((1 << began) - 1) & ~((1 << self.hours_noted) - 1)
+        self.hours_noted = max(self.hours_noted, began)
 
     def note_quiet(self, since: datetime, until: datetime, out: bool) -> None:
         """No sign of the person (bed mats aside) from ``since`` to ``until``: rest, if at home at

@@ -14,7 +14,11 @@ looks like a collapse. They are judged as a count in the hours spent at home aga
 rate per hour, by a Poisson CUSUM tuned to a fall to ``RATE_DROP`` of usual. Each day weighs as
 much as the hours it was at home (from ``MIN_COUNTED_HOURS``), the score is scaled down by the home's
 own day-to-day spread (a home whose counts swing widely needs more days), and one day adds at most
-``MAX_DAY_SCORE``: a single empty day is not a trend.
+``MAX_DAY_SCORE``: a single empty day is not a trend. Missed usual meal times add to the same
+CUSUM (``detection.meals``: a resident who is in the kitchen before noon on fifteen mornings in
+sixteen they are at home for, and now is not), which is what finds eating less in a home with only
+two kitchen visits a day; the limit is set for the two together. An alert needs the visits to
+have fallen by a quarter over the last three days, or a usual meal time missed on most of them.
 
 Sleep is the night's rest: hours of quiet at home in stretches of an hour or more between 20:00
 and getting up; a night out, or a morning never seen up, says nothing about it. Outings are times out
@@ -32,6 +36,8 @@ from types import MappingProxyType
 
 from river.utils import SortedWindow
 
+from detection.meals import WINDOW_HOURS, MealTimes
+from detection.routine_day import DAY_START_HOUR
 from detection.routine_words import widened
 from telecare.domain import AlertKind, AlertSignal, ClearSignal
 
@@ -40,6 +46,13 @@ RATE_HOURS = 16.0  # declines are counted per this many hours at home (a waking 
 RATE_DROP = 0.4  # counted metrics: the CUSUM looks for a fall to 40% of the usual rate...
 MIN_COUNTED_HOURS = 2.0  # ...counting every day with this many hours at home, weighted by them...
 MAX_DAY_SCORE = 1.5  # ...and one day adds at most this much to it
+# Visits and missed meal times together: one day adds at most this, under the kitchen's limit (4),
+# so a single day without cooking never raises an alert on its own.
+MAX_KITCHEN_DAY = 3.5
+
+
+# A day as a metric sees it: (value, hours at home, (kitchen mask, home mask) or None).
+Day = tuple[float, float, tuple[int, int] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +71,7 @@ class _Metric:
     on_alerted_days: bool = False  # a day with an acute alert still counts (not learned as normal)
     max_z: float = math.inf  # one day adds at most this much: a single odd night is not a trend
     counted: bool = False  # a count in the hours at home, judged against the learned rate per hour
+    meal_times: bool = False  # missed usual meal times add to the evidence (``detection.meals``)
 
     @property
     def count(self) -> str:
@@ -67,8 +81,8 @@ class _Metric:
 METRICS = (
     _Metric("night_toilet", AlertKind.NIGHT_TOILET_INCREASE, +1, 0.7, 0.0, 1.0, 5.0,
             0.5, "night toilet visits", on_alerted_days=True),
-    _Metric("kitchen", AlertKind.KITCHEN_DECLINE, -1, 1.0, 0.25, 0.0, 2.0, 0.0,
-            "kitchen visits per 16 hours at home", per_home_hours=True, counted=True),
+    _Metric("kitchen", AlertKind.KITCHEN_DECLINE, -1, 1.0, 0.25, 0.0, 4.0, 0.0,
+            "kitchen visits per 16 hours at home", per_home_hours=True, counted=True, meal_times=True),
     _Metric("activity", AlertKind.ACTIVITY_DECLINE, -1, 5.0, 0.2, 10.0, 5.0,
             0.5, "sensor activations per 16 hours at home", per_home_hours=True),
     _Metric("sleep_longer", AlertKind.SLEEP_CHANGE, +1, 0.75, 0.2, 1.5, 8.0, 0.5,
@@ -94,8 +108,9 @@ class TrendDetector:
 
     ``learn_day`` takes the finished day's counts: ``night_toilet``, ``kitchen`` (visits),
     ``activity`` (sensor activations), ``home_hours`` (hours of the day not out of the house) and,
-    when they were measured that day (else ``None`` or absent), ``night_rest`` (hours) and
-    ``outings``;
+    when they were measured that day (else ``None`` or absent), ``night_rest`` (hours),
+    ``outings``, and ``kitchen_at`` and ``home_at`` (bit masks of the day's hours in which a
+    kitchen visit began, and that began with the resident at home: ``MealTimes``);
     ``tolerance`` (kind -> factor, from responders' verdicts: ``detection.feedback``) raises the
     CUSUM limit of a kind that was often a false alarm in this home.
 
@@ -119,9 +134,10 @@ class TrendDetector:
         self.absorb_days = absorb_days
         self.learned = {m.name: SortedWindow(window_days) for m in METRICS}
         self.cusum = {m.name: 0.0 for m in METRICS}
-        self.pending: dict[str, list[tuple[float, float]]] = {m.name: [] for m in METRICS}  # (value, hours)
+        self.pending: dict[str, list[Day]] = {m.name: [] for m in METRICS}
         self.exposure: dict[str, list[tuple[float, float]]] = {m.name: [] for m in METRICS if m.counted}
         self.episode: dict[str, str] = {}  # metric -> key of the open alert
+        self.meals = MealTimes(window_days)  # usual meal times: missing them adds to the kitchen's evidence
         self.days = 0
 
     def learn_day(
@@ -146,7 +162,10 @@ class TrendDetector:
                 continue  # mostly away: no visits at home is no news
             elif m.per_home_hours:
                 x = round(x * RATE_HOURS / home, 2)
-            day = (x, home)
+            meals = None
+            if m.meal_times and counts.get("kitchen_at") is not None and counts.get("home_at") is not None:
+                meals = (int(counts["kitchen_at"]), int(counts["home_at"]))
+            day = (x, home, meals)
             if self.days <= self.min_days or self._known(m) < 7:
                 if not flagged:
                     self._learn(m, day)
@@ -176,12 +195,14 @@ class TrendDetector:
             mean, recent_mean = self._usual(m), _level(m, recent)
             change = m.direction * (recent_mean - mean)
             big_enough = change >= m.min_change * max(mean, 1.0) and change >= m.min_abs
+            if m.meal_times and not big_enough:  # as many visits, but the usual meal missed most days
+                big_enough = any(2 * miss > n for _, _, miss, n in self._missed_meals(recent))
             if s > m.threshold * tolerance.get(m.kind.value, 1.0) and big_enough:
                 key = f"{m.name}-from:{end.date().isoformat()}"
                 self.episode[m.name] = key
                 open_[m.kind.value] = key
                 self.pending[m.name] = [day]
-                signal = self._signal(hub, m, end, key, recent, mean)
+                signal = self._signal(hub, m, end, key, recent, mean, pending)
                 summary, evidence = widened(signal.summary, signal.evidence, tolerance.get(m.kind.value, 1.0))
                 signals.append(replace(signal, summary=summary, evidence=evidence))
             elif s == 0.0:  # nothing building up: the pending days are normal
@@ -190,9 +211,9 @@ class TrendDetector:
                 self.pending[m.name] = []
         return signals
 
-    def _score(self, m: _Metric, day: tuple[float, float]) -> float:
+    def _score(self, m: _Metric, day: Day) -> float:
         """What this day adds to the metric's CUSUM."""
-        x, home = day
+        x, home, meals = day
         learned = self.learned[m.name]
         if not m.counted:
             mean = sum(learned) / len(learned)
@@ -206,7 +227,10 @@ class TrendDetector:
         if len(learned) >= 5:
             mean = sum(learned) / len(learned)
             score /= max(1.0, _sd(learned, mean) ** 2 / max(mean, 1e-9))
-        return min(MAX_DAY_SCORE, score)
+        score = min(MAX_DAY_SCORE, score)
+        if meals is not None:
+            score = min(MAX_KITCHEN_DAY, score + self.meals.score_one(*meals))
+        return score
 
     def _usual(self, m: _Metric) -> float:
         """The learned level: the mean day, or for a counted metric the rate per 16 hours at home."""
@@ -218,13 +242,15 @@ class TrendDetector:
     def _known(self, m: _Metric) -> int:
         return len(self.exposure[m.name] if m.counted else self.learned[m.name])
 
-    def _learn(self, m: _Metric, day: tuple[float, float]) -> None:
-        x, home = day
+    def _learn(self, m: _Metric, day: Day) -> None:
+        x, home, meals = day
         if not m.counted:
             self.learned[m.name].append(x)
             return
+        if meals is not None:
+            self.meals.learn_one(*meals)
         exposure = self.exposure[m.name]
-        exposure.append(day)
+        exposure.append((x, home))
         del exposure[:-self.window_days]
         if home >= MIN_HOME_HOURS:  # the spread and the range in words come from full days at home
             self.learned[m.name].append(round(x * RATE_HOURS / home, 2))
@@ -233,13 +259,18 @@ class TrendDetector:
         self.learned[m.name] = SortedWindow(self.window_days)
         if m.counted:
             self.exposure[m.name] = []
+        if m.meal_times:
+            self.meals.forget()
 
-    def _signal(self, hub, m: _Metric, end: datetime, key: str, recent, mean) -> AlertSignal:
+    def _missed_meals(self, days: list[Day]) -> list[tuple[int, float, int, int]]:
+        return self.meals.missed([d[2] for d in days if d[2] is not None])
+
+    def _signal(self, hub, m: _Metric, end: datetime, key: str, recent, mean, run: list[Day]) -> AlertSignal:
         learned = self.learned[m.name]
         low, high = (learned[0], learned[-1]) if learned else (mean, mean)
         level = _level(m, recent)
         if m.counted:
-            visits, hours = sum(x for x, _ in recent), sum(h for _, h in recent)
+            visits, hours = sum(d[0] for d in recent), sum(d[1] for d in recent)
             level_words = f"{level:.1f} ({visits:g} in {hours:.0f} hours at home)"
         else:
             level_words = f"{level:.1f}"
@@ -247,19 +278,29 @@ class TrendDetector:
             f"{len(recent)}-day average of {m.words}: {level_words}, against a usual "
             f"{mean:.1f} (between {low:g} and {high:g} over the last {len(learned)} normal days)."
         )
-        evidence = {"metric": m.name, "recent": [x for x, _ in recent], "usual_mean": round(mean, 2),
+        evidence = {"metric": m.name, "recent": [d[0] for d in recent], "usual_mean": round(mean, 2),
                     "usual_min": low, "usual_max": high, "days": len(learned),
                     "cusum": round(self.cusum[m.name], 2)}
         if m.counted:
-            evidence["recent_home_hours"] = [round(h, 1) for _, h in recent]
+            evidence["recent_home_hours"] = [round(d[1], 1) for d in recent]
+        if m.meal_times:  # the days since the change began to show: which usual meal times went
+            meals = []
+            for first, usual, missed, days in self._missed_meals(run):
+                since, until = (f"{(DAY_START_HOUR + h) % 24:02d}:00" for h in (first, first + WINDOW_HOURS))
+                meals.append({"from": since, "until": until, "usual_share": round(usual, 2),
+                              "missed": missed, "days_home": days})
+                if missed:
+                    summary += (f" No kitchen visit between {since} and {until} on {missed} of the last {days} "
+                                f"days at home then (usually on {usual:.0%} of days).")
+            evidence["meals"] = meals
         return AlertSignal(hub, m.kind, end, summary, key, m.kind.default_severity, evidence)
 
 
 def _level(m: _Metric, days) -> float:
     """The level of these (value, hours at home) days: their mean, or a counted metric's rate per 16 hours."""
     if not m.counted:
-        return sum(x for x, _ in days) / len(days)
-    return sum(x for x, _ in days) * RATE_HOURS / sum(h for _, h in days)
+        return sum(d[0] for d in days) / len(days)
+    return sum(d[0] for d in days) * RATE_HOURS / sum(d[1] for d in days)
 
 
 def _sd(window: SortedWindow, mean: float) -> float:
