@@ -189,6 +189,7 @@ class RoutineModel(VersionedState):
         day = self.day
         assert day is not None
         day.note_home(ts, self._home)
+        self._count_unseen(day, ts)
         room = event.room
         if event.device_type is not DeviceType.BED:  # turning over in bed is still rest
             if self.rest_from is not None:
@@ -271,14 +272,14 @@ class RoutineModel(VersionedState):
     def hub_status(self, online: bool, at: datetime) -> None:
         """The hub went offline or came back: a day with a gap is not learned, and quiet restarts."""
         if self.day is not None:
-            self.day.flagged = True
+            self.day.flagged = self.day.gap = True
         if online:
             self.resumed_at = at
 
     def note_alert(self, ts: datetime) -> None:
         """Another monitor alerted about the person at ``ts``: do not learn that day as normal."""
         if self.day is not None and self.day.start <= ts < self.day.end:
-            self.day.flagged = True
+            self.day.flagged = self.day.gap = True
 
     # ------------------------------------------------------------------ scoring side
     def check(self, now: datetime) -> list[Signal]:
@@ -460,6 +461,7 @@ class RoutineModel(VersionedState):
             if self.out:
                 self._count_away(self.day, self.day.end)
             self.day.note_home(self.day.end - timedelta(microseconds=1), self._home)
+            self._count_unseen(self.day, self.day.end)
             signals += self._finish(self.day)
             self.day = self._day_at(self.day.end)
             self.day.home_at_start = (not self.out and self.last_presence is not None
@@ -468,13 +470,18 @@ class RoutineModel(VersionedState):
 
     @property
     def _home(self) -> bool:
-        """The resident is probably at home: seen, and the last sign was not at the door."""
-        return self.last_presence is not None and not self.out
+        """The resident is probably at home: seen, the last sign was not at the door, and the quiet
+        since has not raised an alert (they may be lying still, or out unseen)."""
+        return self.last_presence is not None and not self.out and not self._alerted_quiet
 
     @property
     def _alerted_quiet(self) -> bool:
         """The quiet since the last sign had an absence alert."""
         return self.silence_alerted is not None and self.silence_alerted == self.last_presence
+
+    def _count_unseen(self, day: RoutineDay, until: datetime) -> None:
+        if self._alerted_quiet and not self.out:
+            day.unseen += max(0.0, (until - max(self.last_presence, day.start)) / timedelta(minutes=1))
 
     def _count_away(self, day: RoutineDay, until: datetime) -> None:
         if self.out_since is not None:
@@ -492,8 +499,8 @@ class RoutineModel(VersionedState):
         self.days_seen += 1
         signals: list[Signal] = []
         counts = {"night_toilet": day.night_toilet, "kitchen": day.kitchen, "activity": day.activity,
-                  "home_hours": 24 - day.away / 60, "night_rest": day.rest_hours, "outings": day.outings,
-                  "kitchen_at": day.kitchen_at, "home_at": day.home_at}
+                  "home_hours": 24 - (day.away + day.unseen) / 60, "night_rest": day.rest_hours,
+                  "outings": day.outings, "kitchen_at": day.kitchen_at, "home_at": day.home_at, "gap": day.gap}
         if day.flagged:
             self.quiet.hold_day(day.spells)
         else:

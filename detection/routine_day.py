@@ -74,6 +74,8 @@ class RoutineDay:
     kitchen: int = 0
     activity: int = 0
     away: float = 0.0  # minutes out of the house
+    unseen: float = 0.0  # minutes of quiet at home that raised an absence alert: whereabouts unknown
+    gap: bool = False  # the hub was offline, or another monitor alerted: the day's counts say little
     flagged: bool = False  # something was alerted: do not learn this day
     home_at_start: bool = True  # the resident was not out when the day began
     night_rest: float = 0.0  # minutes quiet at home in long stretches, 20:00 until getting up

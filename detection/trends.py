@@ -68,7 +68,7 @@ class _Metric:
     words: str
     series: str = ""  # the day's count it reads (default: ``name``); a missing or None count: no news
     per_home_hours: bool = False  # a rate per 16 hours at home; days mostly away are skipped
-    on_alerted_days: bool = False  # a day with an acute alert still counts (not learned as normal)
+    on_alerted_days: bool = False  # a day with an absence alert still counts (not learned as normal)
     max_z: float = math.inf  # one day adds at most this much: a single odd night is not a trend
     counted: bool = False  # a count in the hours at home, judged against the learned rate per hour
     meal_times: bool = False  # missed usual meal times add to the evidence (``detection.meals``)
@@ -82,7 +82,8 @@ METRICS = (
     _Metric("night_toilet", AlertKind.NIGHT_TOILET_INCREASE, +1, 0.7, 0.0, 1.0, 5.0,
             0.5, "night toilet visits", on_alerted_days=True),
     _Metric("kitchen", AlertKind.KITCHEN_DECLINE, -1, 1.0, 0.25, 0.0, 4.0, 0.0,
-            "kitchen visits per 16 hours at home", per_home_hours=True, counted=True, meal_times=True),
+            "kitchen visits per 16 hours at home", per_home_hours=True, counted=True, meal_times=True,
+            on_alerted_days=True),
     _Metric("activity", AlertKind.ACTIVITY_DECLINE, -1, 5.0, 0.2, 10.0, 5.0,
             0.5, "sensor activations per 16 hours at home", per_home_hours=True),
     _Metric("sleep_longer", AlertKind.SLEEP_CHANGE, +1, 0.75, 0.2, 1.5, 8.0, 0.5,
@@ -110,7 +111,8 @@ class TrendDetector:
     ``activity`` (sensor activations), ``home_hours`` (hours of the day not out of the house) and,
     when they were measured that day (else ``None`` or absent), ``night_rest`` (hours),
     ``outings``, and ``kitchen_at`` and ``home_at`` (bit masks of the day's hours in which a
-    kitchen visit began, and that began with the resident at home: ``MealTimes``);
+    kitchen visit began, and that began with the resident at home: ``MealTimes``) and ``gap``
+    (the hub was offline or another monitor alerted: a flagged day no metric reads);
     ``tolerance`` (kind -> factor, from responders' verdicts: ``detection.feedback``) raises the
     CUSUM limit of a kind that was often a false alarm in this home.
 
@@ -149,8 +151,11 @@ class TrendDetector:
         home = counts["home_hours"]
         for m in METRICS:
             # A day with an acute alert (out unseen, a long silence) is never learned as normal, and
-            # its low counts say nothing about a decline; more night toilet visits still count.
-            if flagged and not m.on_alerted_days:
+            # its low counts say nothing about a decline; more night toilet visits still count, and
+            # so do kitchen visits in the hours at home outside the alerted silence (the model counts
+            # that silence as whereabouts unknown): eating less and lying still go together. A day
+            # the hub was offline, or with a help call or a fall, says nothing at all.
+            if flagged and (not m.on_alerted_days or counts.get("gap")):
                 continue
             if counts.get(m.count) is None:
                 continue  # not measured that day
