@@ -188,7 +188,8 @@ class RoutineModel(VersionedState):
         signals = self._roll(ts)
         day = self.day
         assert day is not None
-        day.note_home(ts, self._home)
+        hours = (ts - day.start).total_seconds() / 3600
+        day.note_home(hours, self._home)
         self._count_unseen(day, ts)
         room = event.room
         if event.device_type is not DeviceType.BED:  # turning over in bed is still rest
@@ -210,7 +211,6 @@ class RoutineModel(VersionedState):
             else:
                 self.quiet.note(day.spells, self.last_presence, minutes, self._quiet_place)
         day.activity += 1
-        hours = (ts - day.start).total_seconds() / 3600
         local_hour = (DAY_START_HOUR + hours) % 24
         if room in _LIVING and day.wake is None and hours >= _WAKE_FROM:
             day.wake = hours
@@ -460,7 +460,7 @@ class RoutineModel(VersionedState):
                                 (self.day.end - self.last_presence) / timedelta(minutes=1), self._quiet_place)
             if self.out:
                 self._count_away(self.day, self.day.end)
-            self.day.note_home(self.day.end - timedelta(microseconds=1), self._home)
+            self.day.note_home(24.0, self._home)
             self._count_unseen(self.day, self.day.end)
             signals += self._finish(self.day)
             self.day = self._day_at(self.day.end)

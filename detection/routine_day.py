@@ -85,19 +85,19 @@ class RoutineDay:
     home_at: int = 0  # bit mask of the day's hours that began with the resident at home...
     hours_noted: int = 0  # ...noted for this many hours so far
 
-    def note_home(self, until: datetime, home: bool) -> None:
-        """The resident has been at home (or not) since the last call, up to ``until``: note it for
-        every hour of the day that began meanwhile.
+    def note_home(self, hours: float, home: bool) -> None:
+        """The resident has been at home (or not) since the last call, up to ``hours`` into the day:
+        note it for every hour of the day that began meanwhile (24: to the day's end).
 
         >>> from datetime import UTC
         >>> day = RoutineDay(datetime(2026, 1, 1, 15, tzinfo=UTC), datetime(2026, 1, 2, 15, tzinfo=UTC), False)
-        >>> day.note_home(datetime(2026, 1, 1, 17, 30, tzinfo=UTC), True)  # home: 15:00, 16:00, 17:00
-        >>> day.note_home(datetime(2026, 1, 1, 20, 5, tzinfo=UTC), False)  # out: 18:00, 19:00, 20:00
-        >>> day.note_home(datetime(2026, 1, 1, 21, 0, tzinfo=UTC), True)  # back by 21:00
+        >>> day.note_home(2.5, True)  # home at 15:00, 16:00, 17:00
+        >>> day.note_home(5.1, False)  # out at 18:00, 19:00, 20:00
+        >>> day.note_home(6.0, True)  # back by 21:00
         >>> f"{day.home_at:b}", day.hours_noted
         ('1000111', 7)
         """
-        began = min(24, int((until - self.start) / timedelta(hours=1)) + 1)  # hours begun by ``until``
+        began = min(24, int(hours) + 1)  # hours of the day begun by then
         if home and began > self.hours_noted:
             self.home_at |= ((1 << began) - 1) & ~((1 << self.hours_noted) - 1)
         self.hours_noted = max(self.hours_noted, began)
