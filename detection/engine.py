@@ -35,7 +35,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 10: kitchen visits judged as a rate per hour at home (RoutineModel state 9).
 # 11: held quiet spells remember when they began; genuine verdicts unlearn them (RoutineModel state 10).
 # 12: missed usual meal times add to the kitchen decline evidence (RoutineModel state 11).
-STATE_VERSION = 12
+# 13: quiet judged by the sign it began with too (RoutineModel state 12).
+STATE_VERSION = 13
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

@@ -150,16 +150,21 @@ def _rooms(spec: HouseholdSpec) -> dict[str, Room]:
 def inject_fall(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
     """A fall at home by day: everything after a random moment between 09:00 and 19:00 is silent.
 
-    The moment is an event of the resident up and about: not at the front door, not in bed.
+    The moment is a sign of the resident up and about, not at the front door, not in bed: a motion
+    sensor firing, or a door or cupboard opening or closing. Closings count as much as openings: a
+    fall only ever just after opening something would leave it open every time, which no model
+    should get to lean on (most falls come after the hand has let go).
     """
     rooms = _rooms(spec)
     beds = {d.id for d in spec.devices if d.type is DeviceType.BED}
+    both_edges = {d.id for d in spec.devices if d.type in (DeviceType.CONTACT, DeviceType.APPLIANCE, DeviceType.CHAIR)}
     in_bed: set[str] = set()
     candidates = []  # moments up and about at home: not at the door, not in bed
     for o, dev, v in sorted(days[n]):
         if dev in beds:
             (in_bed.add if v else in_bed.discard)(dev)
-        elif 5 * 3600 <= o <= 15 * 3600 and v and not in_bed and rooms[dev] not in (Room.FRONT_DOOR, Room.BACK_DOOR):
+        elif (5 * 3600 <= o <= 15 * 3600 and (v or dev in both_edges) and not in_bed
+              and rooms[dev] not in (Room.FRONT_DOOR, Room.BACK_DOOR)):
             candidates.append(o)
     if not candidates:
         return None

@@ -46,7 +46,9 @@ class QuietLimit:
     usual: float  # the longest learned quiet spell that began around then, minutes (-1: none)
     spells: int  # how many learned spells (at most one a day per half hour) that is taken from
     learned: bool
-    place: str = "anywhere"  # learned from spells that began there: "bedroom", "elsewhere" or "anywhere"
+    place: str = "anywhere"  # learned from spells that began there: "bedroom", "elsewhere", "anywhere"
+    # ("after_sign": learned from the quiet after the same sign, ``detection.next_sign``)
+    sign: str = ""  # that sign, in words
 
 
 def upper(window: SortedWindow, q: float) -> tuple[float, int]:

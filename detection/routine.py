@@ -36,6 +36,7 @@ from river.utils import SortedWindow
 from detection import routine_words as words
 from detection.company import Company
 from detection.mornings import Mornings
+from detection.next_sign import NextSign
 from detection.quiet import ANYWHERE, BEDROOM, ELSEWHERE, QuietLimit, QuietSpells, upper
 from detection.routine_day import DAY_START_HOUR, RoutineConfig, RoutineDay
 from detection.trends import TrendDetector
@@ -59,7 +60,8 @@ Signal = AlertSignal | ClearSignal
 # 9: kitchen visits learned with the hours at home (a rate per hour, ``TrendDetector.exposure``)
 # 10: held quiet spells remember when they began, and responders' genuine verdicts (QuietSpells 5)
 # 11: usual meal times (``TrendDetector.meals``), from each day's kitchen and at-home hours
-STATE_VERSION = 11
+# 12: the quiet after each daytime sign (``next_sign``, ``detection.next_sign``)
+STATE_VERSION = 12
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -81,6 +83,7 @@ _NIGHTS_AWAY_KNOWN = 2
 _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate visits
 _WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
 _EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
+_DAYTIME_SIGNS = (8, 20)  # local hours: quiet after a sign then is learned and judged by the sign
 
 
 class RoutineModel(VersionedState):
@@ -158,6 +161,10 @@ class RoutineModel(VersionedState):
             w, timezone, margin=c.quiet_margin, extra=c.quiet_extra / timedelta(minutes=1),
             floor=c.quiet_floor / timedelta(minutes=1), cap=c.inactivity_cap / timedelta(minutes=1))
         self.spell_counts = False  # the quiet since the last sign is at home and awake: learn it
+        self.next_sign = NextSign(w, margin=c.sign_margin, extra=c.sign_extra / timedelta(minutes=1),
+                                  floor=c.quiet_floor / timedelta(minutes=1), min_days=c.sign_min_days)
+        self.last_sign = ""  # "device:1" opened (or seen), "device:0" closed; "" outside the daytime
+        self.last_sign_type: DeviceType | None = None  # its device type, for the summary's words
         self.mornings = Mornings(w)
         self.door_days: list[int] = []  # bit masks of night door hours, newest last
         self.stays = SortedWindow(8 * w)
@@ -210,6 +217,12 @@ class RoutineModel(VersionedState):
                 self.quiet.hold(self.last_presence, minutes, self._quiet_place)
             else:
                 self.quiet.note(day.spells, self.last_presence, minutes, self._quiet_place)
+            # Learned whether or not the quiet was alerted on, as long as the time of day's limit
+            # would not have alerted: a sign's first long quiet (groceries put away, then an hour
+            # with a book) alerts once, not every time; alerted quiet is learned at once, the rest
+            # at the day's end. Quiet past that limit is never learned here.
+            if self.last_sign and minutes <= self.quiet.limit(self.last_presence, self._quiet_judged_by).limit:
+                self.next_sign.learn_one(self.last_sign, minutes, now=self._alerted_quiet)
         day.activity += 1
         local_hour = (DAY_START_HOUR + hours) % 24
         if room in _LIVING and day.wake is None and hours >= _WAKE_FROM:
@@ -242,6 +255,10 @@ class RoutineModel(VersionedState):
             signals += self._clear(AlertKind.INACTIVITY, ts, "Movement resumed" + words.where(room))
         self.last_presence = ts
         self.last_room = str(room)
+        self.last_sign = ""
+        if _DAYTIME_SIGNS[0] <= local_hour < _DAYTIME_SIGNS[1]:
+            self.last_sign = f"{event.device}:{event.active:d}"
+            self.last_sign_type = event.device_type
         if self.out and room not in _DOORS and self.out_since is not None:
             signals += self._clear(AlertKind.NOT_RETURNED, ts, "Back home")
         if room in _DOORS:
@@ -314,7 +331,7 @@ class RoutineModel(VersionedState):
             asleep = not self.has_bed and hours <= latest and _EVENING <= since < latest
         else:
             asleep = False
-        limit = self.quiet.limit(seen, self._quiet_judged_by)
+        limit = self._quiet_limit(seen)
         if (wider := self._widen(AlertKind.INACTIVITY)) > 1.0:  # never past the absolute limit
             limit = replace(limit, limit=min(limit.limit * wider, max(limit.limit, self.quiet.cap)))
         if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
@@ -331,6 +348,17 @@ class RoutineModel(VersionedState):
             if stay.total_seconds() / 60 > limit_b and quiet.total_seconds() / 60 > 0:
                 signals += self._long_bathroom(now, stay, usual)
         return signals
+
+    def _quiet_limit(self, seen: datetime) -> QuietLimit:
+        """The limit for the quiet since ``seen``: by the time of day it began, or by the sign it began
+        with, whichever is tighter (``detection.next_sign``)."""
+        limit = self.quiet.limit(seen, self._quiet_judged_by)
+        if self.last_sign and seen == self.last_presence:
+            after = self.next_sign.limit(self.last_sign)
+            if after is not None and after.limit < limit.limit:
+                said = words.sign(self.last_sign_type, self.last_room, self.last_sign.endswith(":1"))
+                return QuietLimit(after.limit, after.usual, after.seen, True, "after_sign", said)
+        return limit
 
     @property
     def in_bed(self) -> bool:
@@ -501,6 +529,7 @@ class RoutineModel(VersionedState):
         counts = {"night_toilet": day.night_toilet, "kitchen": day.kitchen, "activity": day.activity,
                   "home_hours": 24 - (day.away + day.unseen) / 60, "night_rest": day.rest_hours,
                   "outings": day.outings, "kitchen_at": day.kitchen_at, "home_at": day.home_at, "gap": day.gap}
+        self.next_sign.end_day()
         if day.flagged:
             self.quiet.hold_day(day.spells)
         else:

@@ -39,6 +39,12 @@ class RoutineConfig:
     outing_quantile
         Not returned: out longer than this quantile of learned outings (the longest, by default)
         times ``quiet_margin``, plus an hour, and at least 3 h.
+    sign_margin, sign_extra, sign_min_days
+        Quiet after a daytime sign (a cupboard closed, the toilet flushed) is also judged by that
+        sign: longer than max(``quiet_floor``, the longest quiet after it * ``sign_margin`` +
+        ``sign_extra``), once it was seen on ``sign_min_days`` learned days (``detection.next_sign``).
+        Wider than the time of day's margins: a sign has fewer days behind it, and one day's long
+        quiet after it is not yet in them.
     door_rare_fraction
         A night-hour door opening is unusual if it happened on at most this fraction of learned days.
         A door opening while the person seems out (the last sign was the door) is a return, not an exit.
@@ -57,6 +63,9 @@ class RoutineConfig:
     night_hours: tuple[int, ...] = (23, 0, 1, 2, 3, 4)
     door_rare_fraction: float = 0.1
     outing_quantile: float = 1.0
+    sign_margin: float = 2.5
+    sign_extra: timedelta = timedelta(minutes=30)
+    sign_min_days: int = 12
 
 
 @dataclass(slots=True)

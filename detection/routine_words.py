@@ -47,8 +47,37 @@ def not_returned(out_since: datetime, out: timedelta, usual: float, count: int, 
     return summary, evidence
 
 
+_SIGNS = {  # device type -> (words when it turns on, when it turns off)
+    "contact": ("a door or cupboard opened", "a door or cupboard closed"),
+    "appliance": ("an appliance was switched on", "an appliance was switched off"),
+    "chair": ("someone sat down on the chair", "someone got up from the chair"),
+    "bed": ("someone lay down on the bed", "someone got out of bed"),
+    "flush": ("the toilet flushed", "the toilet flushed"),
+    "motion": ("movement", "movement"),
+    "button": ("a button was pressed", "a button was pressed"),
+}
+
+
+def sign(device_type: str, room: str | None, active: bool) -> str:
+    """One sign of the person in words, for "after <sign>, something else always followed".
+
+    >>> sign("contact", "kitchen", False), sign("motion", "hall", True), sign("flush", "toilet", True)
+    ('a door or cupboard closed in the kitchen', 'movement in the hall', 'the toilet flushed')
+    """
+    on, off = _SIGNS.get(str(device_type), ("a sensor turned on", "a sensor turned off"))
+    said = on if active else off
+    return said if str(device_type) == "flush" else f"{said}{where(room)}"
+
+
 def inactivity(since: datetime, quiet: timedelta, limit: QuietLimit, room: str | None, tz: str) -> Explained:
-    if limit.learned:
+    if limit.place == "after_sign":
+        within = f"within {duration(timedelta(minutes=limit.usual))}" if limit.usual >= 1 else "within a minute"
+        normal = (
+            f"It began just after {limit.sign}; on the {limit.spells} days that happened in recent "
+            f"weeks, something else always followed {within}."
+        )
+        room = None  # the sign says where
+    elif limit.learned:
         normal = (
             f"When the house fell quiet around this time of day{' in the bedroom' if limit.place == 'bedroom' else ''} "
             f"({limit.spells} times in recent weeks), it stayed quiet for at most "
@@ -67,6 +96,7 @@ def inactivity(since: datetime, quiet: timedelta, limit: QuietLimit, room: str |
         "limit_minutes": round(limit.limit),
         "spells": limit.spells,
         "quiet_began": limit.place,
+        **({"after_sign": limit.sign} if limit.sign else {}),
         "learned": True,
     }
     return summary, evidence

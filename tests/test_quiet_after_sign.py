@@ -1,0 +1,103 @@
+"""Quiet is also judged by the sign it began with: after the fridge closes something else always
+follows within minutes, so a fall there is raised within the hour, even at a time of day when the
+resident often sits still for two hours after making tea."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from detection.routine import RoutineConfig, RoutineModel
+from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
+
+DAY0 = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+class KitchenContactsHome:
+    """Door, cupboard and appliance contacts, no motion sensors (like van Kasteren house A)."""
+
+    def __init__(self) -> None:
+        self.model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+        self.alerts: list[tuple[datetime, AlertSignal]] = []
+        self.clock = DAY0
+
+    def sign(self, at: datetime, device: str, room: Room, value: float,
+             kind: DeviceType = DeviceType.CONTACT) -> None:
+        while self.clock + timedelta(minutes=1) <= at:
+            self.clock += timedelta(minutes=1)
+            self.alerts += [(self.clock, s) for s in self.model.check(self.clock) if isinstance(s, AlertSignal)]
+        self.model.learn_one(SensorEvent("h-1", device, kind, room, at, value))
+
+    def used(self, at: datetime, device: str, room: Room = Room.KITCHEN) -> None:
+        """Opened, and closed a minute later."""
+        self.sign(at, device, room, 1.0)
+        self.sign(at + timedelta(minutes=1), device, room, 0.0)
+
+    def morning(self, day: datetime) -> None:
+        """Up at 07:00, busy in the kitchen every 20 minutes until 13:40."""
+        self.used(day + timedelta(hours=7), "bedroom-door", Room.BEDROOM)
+        for k in range(20):
+            self.used(day + timedelta(hours=7, minutes=20 + 20 * k), "pans")
+
+    def lunch(self, day: datetime) -> None:
+        """The fridge at 14:00, the microwave four minutes after it closes."""
+        self.used(day + timedelta(hours=14), "fridge")
+        self.sign(day + timedelta(hours=14, minutes=5), "microwave", Room.KITCHEN, 1.0, DeviceType.APPLIANCE)
+
+    def afternoon(self, day: datetime, sits_until: timedelta = timedelta(hours=16, minutes=10), tea: bool = True) -> None:
+        """Tea at 14:10, then two hours in the armchair (no sensor there), busy again until bed."""
+        if tea:
+            self.used(day + timedelta(hours=14, minutes=10), "cups")
+        for k in range(17):
+            self.used(day + sits_until + timedelta(minutes=20 * k), "pans")
+        self.used(day + timedelta(hours=22, minutes=30), "bedroom-door", Room.BEDROOM)
+
+    def ordinary_days(self, days: int) -> None:
+        for d in range(days):
+            day = DAY0 + timedelta(days=d)
+            self.morning(day)
+            self.lunch(day)
+            self.afternoon(day)
+
+
+def test_a_fall_after_closing_the_fridge_is_raised_within_the_hour_not_after_the_afternoon_sit():
+    home = KitchenContactsHome()
+    home.ordinary_days(21)
+    assert home.model.monitoring and home.alerts == []  # two hours in the armchair every day is normal
+
+    fall_day = DAY0 + timedelta(days=21)
+    home.morning(fall_day)
+    home.used(fall_day + timedelta(hours=14), "fridge")  # closed at 14:01, then nothing
+    home.sign(fall_day + timedelta(hours=20), "pans", Room.KITCHEN, 1.0)
+
+    [(at, alert)] = home.alerts
+    assert alert.kind.value == "inactivity"
+    # After the fridge closes the microwave follows within 4 min: the limit is the floor, 45 min.
+    # By the time of day alone (tea, then two hours sitting) it would have been 120 * 1.5 + 20 = 200 min.
+    assert at - (fall_day + timedelta(hours=14, minutes=1)) <= timedelta(minutes=46)
+    assert alert.summary == (
+        "No movement since 14:01 (46 min). It began just after a door or cupboard closed in the kitchen; "
+        "on the 21 days that happened in recent weeks, something else always followed within 4 min."
+    )
+    assert alert.evidence["quiet_began"] == "after_sign" and alert.evidence["limit_minutes"] == 45
+
+
+def test_the_usual_two_hours_after_making_tea_raise_nothing():
+    home = KitchenContactsHome()
+    home.ordinary_days(28)
+    assert home.model.monitoring and home.alerts == []
+
+
+def test_a_long_sit_after_lunch_is_raised_once_and_then_learned_as_that_signs_normal():
+    home = KitchenContactsHome()
+    home.ordinary_days(21)
+    for d in (21, 22):  # a sandwich, then straight to the armchair for 90 minutes, two days running
+        day = DAY0 + timedelta(days=d)
+        home.morning(day)
+        home.used(day + timedelta(hours=14), "fridge")
+        home.afternoon(day, sits_until=timedelta(hours=15, minutes=31), tea=False)
+
+    [(at, alert)] = home.alerts
+    assert alert.kind.value == "inactivity" and at.date() == (DAY0 + timedelta(days=21)).date()
+    # Within the time of day's limit, so learned as soon as it ended: after the fridge, 90 minutes
+    # is now known.
+    assert home.model.next_sign.limit("fridge:0").usual == 90.0
