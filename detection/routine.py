@@ -221,7 +221,8 @@ class RoutineModel(VersionedState):
             # would not have alerted: a sign's first long quiet (groceries put away, then an hour
             # with a book) alerts once, not every time; alerted quiet is learned at once, the rest
             # at the day's end. Quiet past that limit is never learned here.
-            if self.last_sign and minutes <= self.quiet.limit(self.last_presence, self._quiet_judged_by).limit:
+            if self.last_sign and (minutes <= self.quiet.floor  # never past the limit: skip working it out
+                                   or minutes <= self.quiet.limit(self.last_presence, self._quiet_judged_by).limit):
                 self.next_sign.learn_one(self.last_sign, minutes, now=self._alerted_quiet)
         day.activity += 1
         local_hour = (DAY_START_HOUR + hours) % 24
