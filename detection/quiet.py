@@ -100,11 +100,11 @@ class QuietSpells(VersionedState):
     ...     q.note(day, datetime(2026, 1, 5 + d, 23, 0, tzinfo=UTC), 480.0)
     ...     q.learn_day(day)
     >>> q.limit(datetime(2026, 1, 20, 9, 20, tzinfo=UTC))
-    QuietLimit(limit=80.0, usual=40.0, spells=10, learned=True, place='elsewhere')
+    QuietLimit(limit=80.0, usual=40.0, spells=10, learned=True, place='elsewhere', sign='')
     >>> q.limit(datetime(2026, 1, 20, 23, 10, tzinfo=UTC)).limit
     740.0
     >>> q.limit(datetime(2026, 1, 20, 15, 0, tzinfo=UTC))  # never quiet then: the cap
-    QuietLimit(limit=360.0, usual=-1.0, spells=0, learned=False, place='anywhere')
+    QuietLimit(limit=360.0, usual=-1.0, spells=0, learned=False, place='anywhere', sign='')
 
     Back to bed for two hours most mornings: that does not make two hours normal in the kitchen.
 
