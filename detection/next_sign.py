@@ -87,7 +87,7 @@ class NextSign(VersionedState):
         """Learn that quiet lasted ``minutes`` after ``sign`` (the caller decides it was normal): at
         the day's end, or with ``now`` at once.
 
-        At the day's end, like the rest of the routine: a sign seen on its eighth day starts judging
+        At the day's end, like the rest of the routine: a sign seen on its ``min_days``-th day judges from
         the next day, not straight after its first use that day. At once for quiet that was alerted
         on and turned out within the time of day's limit (or just became so, coming back on a third
         day): the sign should not alert on the same again tomorrow morning.
