@@ -11,6 +11,7 @@ from simulator.eventsfile import write_events, write_truth
 from simulator.scenarios import parse_scenario
 from simulator.simulation import build_homes
 from telecare.cli import main
+from telecare.domain import Room
 
 T = datetime(2026, 2, 1, 14, 0, tzinfo=UTC)
 
@@ -67,3 +68,18 @@ def test_house_b_streams_leave_out_the_days_its_recording_was_broken():
     # House A's days away (nothing at all, between ordinary days) are kept: being away is normal.
     spec_a, days_a = kasteren.load_home(Path("/work/shared/data/kasteren"), "A")
     assert all(kasteren.recorded(days_a)) and [] in days_a
+
+
+def test_house_b_front_door_is_the_sensor_that_fires_at_both_ends_of_its_annotated_outings():
+    directory = Path("/work/shared/data/kasteren")
+    evidence = kasteren.door_evidence(directory, "B")
+    outings, starts, ends = evidence["s4"]
+    assert (outings, starts, ends) == (24, 23, 21)
+    assert "s7" not in evidence  # the names file's "frontdoor" never reports
+    runner_up = max(s + e for sensor, (_, s, e) in evidence.items() if sensor != "s4")
+    assert runner_up < (starts + ends) * 0.75  # the kitchen motion sensor, by the door, comes next
+    # House A's labelled front door behaves the same way, so the test is one a working door passes.
+    assert kasteren.door_evidence(directory, "A")["s12"] == (33, 33, 31)
+    spec, _ = kasteren.load_home(directory, "B")
+    [door] = [d for d in spec.devices if d.room is Room.FRONT_DOOR]
+    assert door.id == "s4" and "s7" not in {d.id for d in spec.devices}
