@@ -216,10 +216,28 @@ _DOORS = (Room.FRONT_DOOR, Room.BACK_DOOR)
 
 
 def _home_at(spec: HouseholdSpec, day: Day, t: float) -> bool:
-    """The resident is home at ``t`` of ``day``: the last sign of them in the 12 h before is not a door."""
-    rooms = _rooms(spec)
-    before = [e for e in sorted(day) if t - 12 * 3600 <= e[0] < t and e[2]]
-    return bool(before) and rooms[before[-1][1]] not in _DOORS
+    """The resident is home at ``t`` of ``day``, read from the day's signs before it as the routine model
+    reads them (a day from 04:00 to 04:00, so an outing that began in the afternoon is in it).
+
+    The door puts them out. A motion sensor within two minutes of it (one by the door sees them
+    leave) keeps them out, and so does one firing alone more than ten minutes into an outing (house
+    B's kitchen sensor fires during most of his annotated outings); any other sign puts them in.
+
+    >>> from telecare.domain import DeviceSpec
+    >>> spec = HouseholdSpec("h", "h", "UTC", (DeviceSpec("door", DeviceType.CONTACT, Room.FRONT_DOOR),
+    ...     DeviceSpec("pir", DeviceType.MOTION, Room.KITCHEN), DeviceSpec("fridge", DeviceType.CONTACT, Room.KITCHEN)))
+    >>> out = [(0.0, "fridge", 1.0), (60.0, "door", 1.0), (90.0, "pir", 1.0), (5000.0, "pir", 1.0)]
+    >>> _home_at(spec, out, 9000.0), _home_at(spec, [*out, (6000.0, "fridge", 1.0)], 9000.0)
+    (False, True)
+    """
+    rooms, motion = _rooms(spec), {d.id for d in spec.devices if d.type is DeviceType.MOTION}
+    home, door = None, None
+    for o, dev, _ in sorted(e for e in day if e[0] < t and e[2]):
+        if rooms[dev] in _DOORS:
+            home, door = False, o
+        elif not (home is False and dev in motion and (o - door <= 120 or o - door > 600)):
+            home = True
+    return bool(home)
 
 
 def inject_not_up(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:

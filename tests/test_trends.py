@@ -89,7 +89,8 @@ def test_time_out_of_the_house_is_counted_per_routine_day():
     model.trends.learn_day = lambda hub, end, counts, *rest: finished.append(counts) or learn_day(
         hub, end, counts, *rest)
     seen(t + timedelta(hours=18), Room.FRONT_DOOR, DeviceType.CONTACT)  # out at 10:00, over the day's end
-    seen(t + timedelta(hours=24, minutes=10), Room.KITCHEN)  # back at 16:10, the next routine day
+    seen(t + timedelta(hours=24, minutes=5), Room.FRONT_DOOR, DeviceType.CONTACT)  # back through the door...
+    seen(t + timedelta(hours=24, minutes=10), Room.KITCHEN)  # ...and seen inside at 16:10, the next routine day
     assert finished[0]["home_hours"] == 24 - (185 + 300) / 60  # out 17:00-20:05 and 10:00-15:00
     assert model.day.away == 70.0  # and 15:00-16:10 in the new day
 

@@ -1,0 +1,92 @@
+"""A motion sensor firing on its own while the resident is out (sun on it, the heating, a pet) is not them
+coming home: house B of the van Kasteren recordings has its kitchen sensor fire during most of his outings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from detection.routine import RoutineConfig, RoutineModel
+from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
+
+DAY0 = datetime(2026, 1, 5, tzinfo=UTC)
+DOOR = ("door", DeviceType.CONTACT, Room.FRONT_DOOR)
+KITCHEN = ("pir-kitchen", DeviceType.MOTION, Room.KITCHEN)
+BEDROOM = ("pir-bedroom", DeviceType.MOTION, Room.BEDROOM)
+FRIDGE = ("fridge", DeviceType.CONTACT, Room.KITCHEN)
+
+
+class Resident:
+    """Up at 07:00, in the kitchen every half hour until 22:00, out 09:00-13:00; ticked every minute."""
+
+    def __init__(self) -> None:
+        self.model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+        self.alerts: list[tuple[datetime, AlertSignal]] = []
+        self.now = DAY0
+
+    def at(self, when: datetime, device: tuple[str, DeviceType, Room]) -> None:
+        self.until(when)
+        signals = self.model.learn_one(SensorEvent("h-1", device[0], device[1], device[2], when, 1.0))
+        self.alerts += [(when, s) for s in signals if isinstance(s, AlertSignal)]
+
+    def until(self, when: datetime) -> None:
+        while self.now < when:
+            self.now += timedelta(minutes=1)
+            self.alerts += [(self.now, s) for s in self.model.check(self.now) if isinstance(s, AlertSignal)]
+
+    def ordinary_day(self, d: int, evening_until: float = 22) -> None:
+        hours = [(7 + k / 2, KITCHEN) for k in range(int((evening_until - 7) * 2) + 1) if not 9 <= 7 + k / 2 <= 13]
+        for hour, device in sorted([*hours, (9, DOOR), (13, DOOR)]):
+            self.at(DAY0 + timedelta(days=d, hours=hour), device)
+
+    def settled(self, days: int = 16) -> Resident:
+        for d in range(days):
+            self.ordinary_day(d)
+        return self
+
+
+def test_a_kitchen_sensor_firing_alone_during_an_evening_out_raises_nothing_and_the_return_at_night_is_not_an_exit():
+    home = Resident().settled()
+    base = DAY0 + timedelta(days=16)
+    home.ordinary_day(16, evening_until=18.5)
+    home.at(base + timedelta(hours=19), DOOR)  # out for the evening
+    home.at(base + timedelta(hours=21), KITCHEN)  # the kitchen sensor, on its own
+    home.at(base + timedelta(hours=22, minutes=40), KITCHEN)
+    home.at(base + timedelta(hours=25, minutes=30), DOOR)  # home at 01:30
+    home.at(base + timedelta(hours=25, minutes=40), KITCHEN)
+    home.until(base + timedelta(hours=26))
+    assert [(at, a.kind.value) for at, a in home.alerts if at >= base] == []
+    assert not home.model.out
+    # The evening out is learned at its full length, door to door: 6 h 30 min, not 2 h.
+    assert max(home.model.outings) >= 6.5 * 60
+
+
+def test_a_fall_after_coming_home_is_still_judged_as_quiet_at_home():
+    home = Resident().settled()
+    base = DAY0 + timedelta(days=16)
+    home.ordinary_day(16, evening_until=13.5)
+    home.at(base + timedelta(hours=14), DOOR)
+    home.at(base + timedelta(hours=15), DOOR)  # back at 15:00
+    home.at(base + timedelta(hours=15, minutes=20), KITCHEN)  # seen once, 20 minutes later, then nothing
+    assert not home.model.out
+    home.until(base + timedelta(hours=19))
+    assert [a.kind.value for at, a in home.alerts if at >= base] == ["inactivity"]
+
+
+def test_motion_in_two_rooms_while_out_is_someone_in_the_house():
+    home = Resident().settled()
+    base = DAY0 + timedelta(days=16)
+    home.ordinary_day(16, evening_until=18.5)
+    home.at(base + timedelta(hours=19), DOOR)
+    home.at(base + timedelta(hours=20), KITCHEN)
+    assert home.model.out  # one sensor alone: still out
+    home.at(base + timedelta(hours=20, minutes=3), BEDROOM)
+    assert not home.model.out  # the door contact missed the return, or a carer let themselves in
+
+
+def test_anything_a_hand_opens_while_out_is_someone_in_the_house():
+    home = Resident().settled()
+    base = DAY0 + timedelta(days=16)
+    home.ordinary_day(16, evening_until=18.5)
+    home.at(base + timedelta(hours=19), DOOR)
+    home.at(base + timedelta(hours=20), FRIDGE)
+    assert not home.model.out
