@@ -5,6 +5,12 @@ rooms that are often one open space (kitchen, living and dining room) and the ha
 garden, which a person passes on the way between rooms, do not count; nor do bed mats (a bag left on
 the bed is not a second person).
 
+Two motion sensors that see into each other's rooms (a kitchen sensor that sees the bathroom door
+across a small hallway) set each other off with one person: house B of the van Kasteren recordings
+has its kitchen and bathroom sensors fire within seconds of each other on 11 of 16 days, alone. The
+resident is alone at night, so two rooms busy at once in the night (00:00-05:00) on ``OVERLAP_NIGHTS``
+nights is such a pair: it never counts as company again. A carer who comes by day is still company.
+
 What it changes (``detection.routine``): while company was seen in the last half hour, the front
 door is someone leaving *the resident* at home, not the resident going out, so a fall after a carer
 leaves is still judged as a silence at home; and a door at night is a visitor leaving late, not
@@ -21,6 +27,17 @@ False
 >>> c.note(Room.BEDROOM, DeviceType.MOTION, t + timedelta(seconds=4))  # and the bedroom at once
 >>> c.present(t + timedelta(minutes=20)), c.present(t + timedelta(minutes=40))
 (True, False)
+
+The bathroom and kitchen sensors fire together at 03:00 on two nights: they overlap.
+
+>>> for night in (1, 2):
+...     at = t + timedelta(days=night, hours=-7)
+...     c.note(Room.BATHROOM, DeviceType.MOTION, at, night=True)
+...     c.note(Room.KITCHEN, DeviceType.MOTION, at + timedelta(seconds=2), night=True)
+>>> c.note(Room.BATHROOM, DeviceType.MOTION, t + timedelta(days=3))
+>>> c.note(Room.KITCHEN, DeviceType.MOTION, t + timedelta(days=3, seconds=2))
+>>> c.present(t + timedelta(days=3, minutes=1))
+False
 """
 
 from __future__ import annotations
@@ -35,26 +52,36 @@ STAYS = timedelta(minutes=30)  # company seen this recently is taken to be still
 _ONE_SPACE = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM})
 _PASSING = frozenset({Room.HALLWAY, Room.FRONT_DOOR, Room.BACK_DOOR, Room.GARDEN, Room.OTHER})
 _SEES_A_PERSON = frozenset({DeviceType.MOTION, DeviceType.CHAIR})
+OVERLAP_NIGHTS = 2  # nights two rooms were busy at once before their sensors are taken to overlap
 
 
 class Company(VersionedState):
     """Remembers the last room someone was seen in, and when two rooms were busy at once."""
 
-    STATE_VERSION = 1
+    STATE_VERSION = 2  # 2: overlapping pairs learned at night
 
     def __init__(self) -> None:
         self.last: tuple[Room, datetime] | None = None
         self.seen_at: datetime | None = None
+        # Pairs of rooms busy at once at night: the last such night, how many nights so far.
+        self.at_night: dict[frozenset[Room], tuple[datetime, int]] = {}
 
-    def note(self, room: Room, device_type: DeviceType, ts: datetime) -> None:
-        """An activation that shows a person (motion, or a chair pressed) in ``room`` at ``ts``."""
+    def note(self, room: Room, device_type: DeviceType, ts: datetime, night: bool = False) -> None:
+        """An activation that shows a person (motion, or a chair pressed) in ``room`` at ``ts``;
+        ``night``: in the local hours when the resident is alone (00:00-05:00)."""
         if device_type not in _SEES_A_PERSON or room in _PASSING:
             return
         if self.last is not None:
             other, at = self.last
             apart = other != room and not (other in _ONE_SPACE and room in _ONE_SPACE)
             if apart and ts - at <= AT_ONCE:
-                self.seen_at = ts
+                pair = frozenset({room, other})
+                last, nights = self.at_night.get(pair, (None, 0))
+                if night and (last is None or ts - last > timedelta(hours=12)):  # a new night
+                    nights += 1
+                    self.at_night[pair] = (ts, nights)
+                if nights < OVERLAP_NIGHTS:
+                    self.seen_at = ts
         self.last = (room, ts)
 
     def present(self, ts: datetime) -> bool:

@@ -61,7 +61,8 @@ Signal = AlertSignal | ClearSignal
 # 10: held quiet spells remember when they began, and responders' genuine verdicts (QuietSpells 5)
 # 11: usual meal times (``TrendDetector.meals``), from each day's kitchen and at-home hours
 # 12: the quiet after each daytime sign (``next_sign``, ``detection.next_sign``)
-# 13: motion seen alone while out is not the resident coming home (``stray``)
+# 13: motion seen alone while out is not the resident coming home (``stray``); company learns
+#     overlapping motion sensors at night (Company state 2)
 STATE_VERSION = 13
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
@@ -250,7 +251,7 @@ class RoutineModel(VersionedState):
                 day.kitchen_at |= 1 << min(23, int(hours))
             self.last_kitchen = ts
         if event.active:
-            self.company.note(room, event.device_type, ts)
+            self.company.note(room, event.device_type, ts, night=local_hour < 5)
         visitor_leaving = room in _DOORS and self.company.present(ts)
         if (room in _DOORS and event.active and not self.out and not visitor_leaving
                 and int(local_hour) in self.config.night_hours):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from detection.engine import DetectionEngine
 from detection.replay import drive, household_events
+from detection.routine import RoutineConfig, RoutineModel
 from simulator.simulation import build_homes
 from telecare.domain import AlertCategory, AlertSignal, DeviceType, Room, SensorEvent
 
@@ -71,3 +72,30 @@ def test_a_visitor_leaving_late_at_night_is_not_night_wandering(three_weeks):
     visited = [kind for kind, at in alerts_after(spec, history, late, with_carer=True)]
     alone = [kind for kind, at in alerts_after(spec, history, late, with_carer=False)]
     assert "night_wandering" in alone and "night_wandering" not in visited
+
+
+def _bathroom_then_door(nights_together: int) -> RoutineModel:
+    """Kitchen and bathroom motion sensors firing together on ``nights_together`` nights at 03:00 (a
+    toilet visit), then together at 11:00, and the front door a minute later."""
+    model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+    day0 = datetime(2026, 1, 5, tzinfo=UTC)
+
+    def together(at: datetime) -> None:
+        model.learn_one(SensorEvent("h-1", "m-bath", DeviceType.MOTION, Room.BATHROOM, at, 1.0))
+        model.learn_one(SensorEvent("h-1", "m-kitchen", DeviceType.MOTION, Room.KITCHEN, at + timedelta(seconds=2), 1.0))
+
+    for night in range(nights_together):
+        together(day0 + timedelta(days=night, hours=3))
+    together(day0 + timedelta(days=2, hours=11))
+    model.learn_one(SensorEvent("h-1", "door", DeviceType.CONTACT, Room.FRONT_DOOR,
+                                day0 + timedelta(days=2, hours=11, minutes=1), 1.0))
+    return model
+
+
+def test_two_sensors_that_see_into_each_others_rooms_at_night_are_one_person_not_a_visitor():
+    # At night the resident is alone: two rooms at once then, on two nights, is one person seen by
+    # two sensors. The door after them by day is the resident going out, not a visitor leaving.
+    assert _bathroom_then_door(nights_together=2).out
+    # Seen together by day only (or on one night): someone else is there, and the door is them leaving.
+    assert not _bathroom_then_door(nights_together=1).out
+    assert not _bathroom_then_door(nights_together=0).out
