@@ -62,7 +62,8 @@ Signal = AlertSignal | ClearSignal
 # 11: usual meal times (``TrendDetector.meals``), from each day's kitchen and at-home hours
 # 12: the quiet after each daytime sign (``next_sign``, ``detection.next_sign``)
 # 13: motion seen alone while out is not the resident coming home (``stray``); company learns
-#     overlapping motion sensors at night (Company state 2)
+#     overlapping motion sensors at night (Company state 2); bed mats that only pulse are not
+#     occupancy mats (``_note_bed``)
 STATE_VERSION = 13
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
@@ -83,6 +84,9 @@ _OUTINGS_FLOOR, _FEW_OUTINGS_FLOOR = timedelta(hours=3), timedelta(hours=4)
 _NIGHT_AWAY_HOUR = 3
 _NIGHTS_AWAY_KNOWN = 2
 _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate visits
+# A bed mat with at least ``_HOLDING`` of its presses held ``_HELD`` or more shows someone lying on
+# it; judged once ``_PRESSES_KNOWN`` presses were seen (``RoutineModel._note_bed``).
+_HELD, _HOLDING, _PRESSES_KNOWN = timedelta(minutes=10), 0.1, 20
 _WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
 _EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
 _DAYTIME_SIGNS = (8, 20)  # local hours: quiet after a sign then is learned and judged by the sign
@@ -150,7 +154,9 @@ class RoutineModel(VersionedState):
         self.out_since: datetime | None = None  # the door event that began the time out
         self.stray: tuple[str, datetime] | None = None  # the last motion seen alone while out (``_stray``)
         self.beds: set[str] = set()  # bed mats pressed: in bed, where long quiet is sleep
-        self.has_bed = False
+        self.has_bed = False  # a bed mat that shows someone lying on it (``_note_bed``)
+        self.pressed: dict[str, datetime] = {}  # bed mat -> when its press began
+        self.bed_presses = self.bed_holds = 0  # presses seen, and those held for ``_HELD`` or more
         self.up_since: datetime | None = None  # the bed mats were all released then
         self.outings = SortedWindow(8 * self.config.window_days)  # minutes out, door to door
         self.nights_away: list[int] = []  # ``days_seen`` when each learned outing over a night ended
@@ -192,9 +198,7 @@ class RoutineModel(VersionedState):
         if self.last_presence is not None and ts <= self.last_presence:
             return []  # late: time never moves backwards
         if event.device_type is DeviceType.BED:
-            self.has_bed = True
-            (self.beds.add if event.active else self.beds.discard)(event.device)
-            self.up_since = None if self.beds else ts
+            self._note_bed(event)
         signals = self._roll(ts)
         day = self.day
         assert day is not None
@@ -209,7 +213,7 @@ class RoutineModel(VersionedState):
                 day.note_quiet(self.rest_from, ts, self.out)
             self.rest_from = ts
         if (  # with a bed mat, getting up is leaving the bed for 45 minutes or more
-            day.wake is None and self.up_since is not None and not self.beds
+            day.wake is None and self.has_bed and self.up_since is not None and not self.beds
             and ts - self.up_since >= _UP_FOR and self.up_since >= day.start + timedelta(hours=_WAKE_FROM)
         ):
             day.wake = (self.up_since - day.start).total_seconds() / 3600
@@ -292,6 +296,27 @@ class RoutineModel(VersionedState):
                 day.outings += 1
         self.spell_counts = not self.out and not self.in_bed
         return signals
+
+    def _note_bed(self, event: SensorEvent) -> None:
+        """A bed mat pressed or released; whether the home's mats show someone lying in bed.
+
+        An occupancy mat is pressed for the night. Some mats only pulse for a second when the person
+        moves on them (house B's two: a median press of one second, 19 of 4,670 presses held for
+        ten minutes or more, some of those stuck for days): such a mat is a movement sensor on the
+        bed, and the home is judged as one without a bed mat (quiet in the bedroom learned apart,
+        getting up seen in the kitchen), or a stuck mat would hide every silence in the bedroom.
+        """
+        if event.active:
+            self.pressed.setdefault(event.device, event.ts)
+            self.beds.add(event.device)
+        else:
+            began = self.pressed.pop(event.device, None)
+            if began is not None:
+                self.bed_presses += 1
+                self.bed_holds += event.ts - began >= _HELD
+            self.beds.discard(event.device)
+        self.has_bed = self.bed_presses < _PRESSES_KNOWN or self.bed_holds >= _HOLDING * self.bed_presses
+        self.up_since = None if self.beds else event.ts
 
     def _stray(self, event: SensorEvent) -> bool:
         """A motion sensor firing alone while the resident is out: not them coming home.
@@ -391,7 +416,7 @@ class RoutineModel(VersionedState):
 
         A mat that stays on while the person is seen in the kitchen is a bag on the bed, not sleep.
         """
-        return bool(self.beds) and self.last_room == Room.BEDROOM
+        return self.has_bed and bool(self.beds) and self.last_room == Room.BEDROOM
 
     # ------------------------------------------------------------------ detectors
     @property

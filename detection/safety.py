@@ -124,7 +124,9 @@ class SafetyMonitor:
             self.quiet_since is None
             or not self.hub_online
             or self.away
-            or self.beds_occupied  # asleep or resting in bed; the routine model judges how long
+            # Asleep or resting in bed (the routine model judges how long); a mat left pressed while
+            # the person was seen outside the bedroom since is something on the bed, or stuck.
+            or (self.beds_occupied and self.last_room == Room.BEDROOM)
         ):
             return []
         quiet = now - self.quiet_since
