@@ -44,11 +44,17 @@ class Resident:
         return self
 
 
-def test_a_kitchen_sensor_firing_alone_during_an_evening_out_raises_nothing_and_the_return_at_night_is_not_an_exit():
+def out_for_the_evening() -> tuple[Resident, datetime]:
+    """A settled resident who went out at 19:00 on day 16, and the start of that day."""
     home = Resident().settled()
     base = DAY0 + timedelta(days=16)
     home.ordinary_day(16, evening_until=18.5)
-    home.at(base + timedelta(hours=19), DOOR)  # out for the evening
+    home.at(base + timedelta(hours=19), DOOR)
+    return home, base
+
+
+def test_a_kitchen_sensor_firing_alone_during_an_evening_out_raises_nothing_and_the_return_at_night_is_not_an_exit():
+    home, base = out_for_the_evening()
     home.at(base + timedelta(hours=21), KITCHEN)  # the kitchen sensor, on its own
     home.at(base + timedelta(hours=22, minutes=40), KITCHEN)
     home.at(base + timedelta(hours=25, minutes=30), DOOR)  # home at 01:30
@@ -73,10 +79,7 @@ def test_a_fall_after_coming_home_is_still_judged_as_quiet_at_home():
 
 
 def test_motion_in_two_rooms_while_out_is_someone_in_the_house():
-    home = Resident().settled()
-    base = DAY0 + timedelta(days=16)
-    home.ordinary_day(16, evening_until=18.5)
-    home.at(base + timedelta(hours=19), DOOR)
+    home, base = out_for_the_evening()
     home.at(base + timedelta(hours=20), KITCHEN)
     assert home.model.out  # one sensor alone: still out
     home.at(base + timedelta(hours=20, minutes=3), BEDROOM)
@@ -84,9 +87,6 @@ def test_motion_in_two_rooms_while_out_is_someone_in_the_house():
 
 
 def test_anything_a_hand_opens_while_out_is_someone_in_the_house():
-    home = Resident().settled()
-    base = DAY0 + timedelta(days=16)
-    home.ordinary_day(16, evening_until=18.5)
-    home.at(base + timedelta(hours=19), DOOR)
+    home, base = out_for_the_evening()
     home.at(base + timedelta(hours=20), FRIDGE)
     assert not home.model.out
