@@ -89,7 +89,8 @@ _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate v
 _HELD, _HOLDING, _PRESSES_KNOWN = timedelta(minutes=10), 0.1, 20
 _WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
 _EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
-_DAYTIME_SIGNS = (8, 20)  # local hours: quiet after a sign then is learned and judged by the sign
+# Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
+_DAYTIME_SIGNS = (8, 20)
 
 
 class RoutineModel(VersionedState):
@@ -266,7 +267,7 @@ class RoutineModel(VersionedState):
         self.last_presence = ts
         self.last_room = str(room)
         self.last_sign = ""
-        if _DAYTIME_SIGNS[0] <= local_hour < _DAYTIME_SIGNS[1]:
+        if _DAYTIME_SIGNS[0] <= local_hour < _DAYTIME_SIGNS[1] and room != Room.BEDROOM:
             self.last_sign = f"{event.device}:{event.active:d}"
             self.last_sign_type = event.device_type
         if self.out and room not in _DOORS and self.out_since is not None:

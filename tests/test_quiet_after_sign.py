@@ -101,3 +101,34 @@ def test_a_long_sit_after_lunch_is_raised_once_and_then_learned_as_that_signs_no
     # Within the time of day's limit, so learned as soon as it ended: after the fridge, 90 minutes
     # is now known.
     assert home.model.next_sign.limit("fridge:0").usual == 90.0
+
+
+def test_a_rest_in_the_bedroom_is_judged_by_the_bedroom_not_by_the_door_it_began_with():
+    # Most evenings at 19:30 the resident fetches something from the bedroom and is back in the
+    # kitchen within minutes; every fifth evening they lie down there for two hours after taking a
+    # book from the dresser. One evening the rest begins with the bedroom door instead.
+    home = KitchenContactsHome()
+
+    def evening(day: datetime, last_sign: str | None = None) -> None:
+        home.morning(day)
+        home.lunch(day)
+        for k in range(10):
+            home.used(day + timedelta(hours=16, minutes=10 + 20 * k), "pans")
+        if last_sign is None:  # the fetch
+            home.used(day + timedelta(hours=19, minutes=30), "bedroom-door", Room.BEDROOM)
+            back = timedelta(hours=19, minutes=38)
+        else:  # the rest
+            home.used(day + timedelta(hours=19, minutes=30), last_sign, Room.BEDROOM)
+            back = timedelta(hours=21, minutes=30)
+        for k in range(3):
+            home.used(day + back + timedelta(minutes=20 * k), "pans")
+        home.used(day + timedelta(hours=22, minutes=30), "bedroom-door", Room.BEDROOM)
+
+    for d in range(21):
+        evening(DAY0 + timedelta(days=d), "dresser" if d % 5 == 4 else None)
+    assert home.alerts == []
+    rest = DAY0 + timedelta(days=21)
+    evening(rest, "bedroom-door")
+    # The bedroom's own limit at that time of day, not "after the bedroom door something else
+    # always followed within 7 min".
+    assert home.alerts == []
