@@ -31,6 +31,10 @@ SLOT_MINUTES = 30
 SLOTS = 24 * 60 // SLOT_MINUTES
 LONGEST_NORMAL = 16 * 60  # minutes of quiet at home that can still be an ordinary day
 ELSEWHERE, BEDROOM, ANYWHERE = 0, 1, 2  # where the last sign was when the quiet began
+# Half hours (09:00-19:00) in which quiet that began outside the bedroom is never allowed past the cap,
+# however long such quiet was before: nobody sleeps by day in the kitchen, and quiet that long there
+# was learned from outings the sensors misread (a fall at noon is raised at the cap at the latest).
+_DAYTIME = (9 * 60 // SLOT_MINUTES, 19 * 60 // SLOT_MINUTES)
 ABSORB_DAYS = 3  # a held spell recurring on this many days of the window is the routine, not trouble
 PLACES = ("elsewhere", "bedroom", "anywhere")
 HELD_FIELDS = 5  # per held spell; see ``QuietSpells._held``
@@ -76,7 +80,7 @@ class QuietSpells(VersionedState):
     bed (with a bed mat). The limit for a spell that began at time ``t`` looks at the spells that
     began within ``reach`` of ``t`` on the learned days: ``max(floor, longest * margin + extra)``,
     never above ``cap`` unless the house is usually quiet for at least half the cap then (asleep,
-    with no bed mat). Spells that began in the bedroom and those that began elsewhere are judged
+    with no bed mat), and by day (09:00-19:00) never above it but in the bedroom. Spells that began in the bedroom and those that began elsewhere are judged
     apart. With fewer than ``min_spells`` learned spells of the same place around ``t`` the reach
     widens to three hours, then both places are pooled; with still too few, the cap alone is the limit.
 
@@ -317,7 +321,7 @@ class QuietSpells(VersionedState):
             if spells >= self.min_spells:
                 usual = float(max(max(w) for w in pool if len(w)))
                 limit = max(self.floor, usual * self.margin + self.extra)
-                if usual < self.cap / 2:
+                if usual < self.cap / 2 or (place != BEDROOM and _DAYTIME[0] <= s < _DAYTIME[1]):
                     limit = min(limit, self.cap)
                 return QuietLimit(limit, usual, spells, True, PLACES[places[0] if len(places) == 1 else ANYWHERE])
         return QuietLimit(self.cap, -1.0, 0, False)

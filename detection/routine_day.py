@@ -28,8 +28,9 @@ class RoutineConfig:
         longest is the longest learned quiet spell that began within an hour of this one.
     inactivity_cap
         The safety rules' absolute limit: the learned limit never exceeds it, except at the times
-        when the house usually stays quiet even longer (asleep with no bed sensor), and it is the
-        limit where too little is learned.
+        when the house usually stays quiet even longer (asleep with no bed sensor; by day, 09:00 to
+        19:00, only for quiet that began in the bedroom), and it is the limit where too little is
+        learned.
     wake_margin
         Not up: this long after the usual latest getting-up time.
     bathroom_floor, bathroom_margin

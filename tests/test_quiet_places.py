@@ -73,3 +73,21 @@ def test_a_longer_lie_in_than_usual_is_still_judged_by_the_bedrooms_learned_quie
     # 120 min usual in the bedroom: 120 * 1.5 + 20 = 200 min, so not before 11:20.
     assert alert.kind.value == "inactivity" and at >= late_day + timedelta(hours=11, minutes=20)
     assert "in the bedroom" in alert.summary and alert.evidence["quiet_began"] == "bedroom"
+
+
+def test_by_day_hours_of_quiet_outside_the_bedroom_are_never_allowed_past_the_absolute_limit():
+    # Whatever was learned (here, a week of seven-hour silences from noon, as outings a door
+    # contact missed would teach it), a fall in the kitchen at noon is raised at 6 h at the latest.
+    from detection.quiet import BEDROOM, ELSEWHERE, QuietSpells
+
+    quiet = QuietSpells(28, "UTC", cap=360.0)
+    for d in range(10):
+        day: dict[int, float] = {}
+        quiet.note(day, DAY0 + timedelta(days=d, hours=12), 420.0)  # from the kitchen at noon
+        quiet.note(day, DAY0 + timedelta(days=d, hours=12, minutes=5), 420.0, BEDROOM)  # a day's sleep
+        quiet.note(day, DAY0 + timedelta(days=d, hours=1), 420.0)  # the night, last seen in the kitchen
+        quiet.learn_day(day)
+    noon = DAY0 + timedelta(days=10, hours=12)
+    assert quiet.limit(noon, ELSEWHERE).limit == 360.0
+    assert quiet.limit(noon, BEDROOM).limit == 420.0 * 1.5 + 20  # asleep by day: the bedroom's own
+    assert quiet.limit(noon - timedelta(hours=11), ELSEWHERE).limit == 420.0 * 1.5 + 20  # 01:00: a night
