@@ -80,9 +80,10 @@ class QuietSpells(VersionedState):
     bed (with a bed mat). The limit for a spell that began at time ``t`` looks at the spells that
     began within ``reach`` of ``t`` on the learned days: ``max(floor, longest * margin + extra)``,
     never above ``cap`` unless the house is usually quiet for at least half the cap then (asleep,
-    with no bed mat), and by day (09:00-19:00) never above it but in the bedroom. Spells that began in the bedroom and those that began elsewhere are judged
-    apart. With fewer than ``min_spells`` learned spells of the same place around ``t`` the reach
-    widens to three hours, then both places are pooled; with still too few, the cap alone is the limit.
+    with no bed mat), and by day (09:00-19:00) never above it but in the bedroom. Spells that began
+    in the bedroom and those that began elsewhere are judged apart. With fewer than ``min_spells``
+    learned spells of the same place around ``t`` the reach widens to three hours, then both places
+    are pooled; with still too few, the cap alone is the limit.
 
     Parameters
     ----------

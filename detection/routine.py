@@ -323,12 +323,13 @@ class RoutineModel(VersionedState):
         """A motion sensor firing alone while the resident is out: not them coming home.
 
         Once an outing is under way (out of the door for ``_OUTING``), someone coming home opens the
-        door (after it, the first sign inside ends the outing, as always). Motion seen without it, from one sensor, is something else (sun on the sensor, the
-        heating, a pet): in house B the kitchen sensor fires during 15 of 24 annotated outings. Taken
-        as the resident, it ended the outing, turned the return through the door at 03:00 into a
-        night exit, and the quiet after it into inactivity. Motion from a second sensor within
-        ``_VISIT_GAP``, or anything a hand opens or presses, is someone in the house: that still
-        ends the outing (a door contact that missed the return, a carer with a key).
+        door (after it, the first sign inside ends the outing, as always). Motion seen without it,
+        from one sensor, is something else (sun on the sensor, the heating, a pet): in house B the
+        kitchen sensor fires during 15 of 24 annotated outings. Taken as the resident, it ended the
+        outing, turned the return through the door at 03:00 into a night exit, and the quiet after
+        it into inactivity. Motion from a second sensor within ``_VISIT_GAP``, or anything a hand
+        opens or presses, is someone in the house: that still ends the outing (a door contact that
+        missed the return, a carer with a key).
         """
         if not (self.out and event.device_type is DeviceType.MOTION and self.out_since is not None
                 and event.ts - self.last_door > _OUTING  # out of the door a while: an outing...
