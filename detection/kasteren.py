@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from detection.routine import _LEAVING, _OUTING  # read "at home" exactly as the model does
 from telecare.domain import DeviceType, HouseholdSpec, Room, SensorEvent
 from telecare.households import load_household_file
 
@@ -231,11 +232,12 @@ def _home_at(spec: HouseholdSpec, day: Day, t: float) -> bool:
     (False, True)
     """
     rooms, motion = _rooms(spec), {d.id for d in spec.devices if d.type is DeviceType.MOTION}
+    leaving, outing = _LEAVING.total_seconds(), _OUTING.total_seconds()
     home, door = None, None
     for o, dev, _ in sorted(e for e in day if e[0] < t and e[2]):
         if rooms[dev] in _DOORS:
             home, door = False, o
-        elif not (home is False and dev in motion and (o - door <= 120 or o - door > 600)):
+        elif not (home is False and dev in motion and (o - door <= leaving or o - door > outing)):
             home = True
     return bool(home)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from detection.quiet import BEDROOM, ELSEWHERE, QuietSpells
 from detection.routine import RoutineConfig, RoutineModel
 from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
 
@@ -78,8 +79,6 @@ def test_a_longer_lie_in_than_usual_is_still_judged_by_the_bedrooms_learned_quie
 def test_by_day_hours_of_quiet_outside_the_bedroom_are_never_allowed_past_the_absolute_limit():
     # Whatever was learned (here, a week of seven-hour silences from noon, as outings a door
     # contact missed would teach it), a fall in the kitchen at noon is raised at 6 h at the latest.
-    from detection.quiet import BEDROOM, ELSEWHERE, QuietSpells
-
     quiet = QuietSpells(28, "UTC", cap=360.0)
     for d in range(10):
         day: dict[int, float] = {}
