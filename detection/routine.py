@@ -37,7 +37,7 @@ from detection import routine_words as words
 from detection.company import Company
 from detection.mornings import Mornings
 from detection.next_sign import NextSign
-from detection.quiet import ANYWHERE, BEDROOM, ELSEWHERE, QuietLimit, QuietSpells, upper
+from detection.quiet import ANYWHERE, BEDROOM, ELSEWHERE, NOT_ALERTED, QuietLimit, QuietSpells, upper
 from detection.routine_day import DAY_START_HOUR, RoutineConfig, RoutineDay
 from detection.trends import TrendDetector
 from detection.versioned import VersionedState
@@ -64,7 +64,9 @@ Signal = AlertSignal | ClearSignal
 # 13: motion seen alone while out is not the resident coming home (``stray``); company learns
 #     overlapping motion sensors at night (Company state 2); bed mats that only pulse are not
 #     occupancy mats (``_note_bed``)
-STATE_VERSION = 13
+# 14: nights away remember whether they were alerted on, and a night out that raised not_returned
+#     counts once the resident is back (``_learn_outing``)
+STATE_VERSION = 14
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -160,7 +162,7 @@ class RoutineModel(VersionedState):
         self.bed_presses = self.bed_holds = 0  # presses seen, and those held for ``_HELD`` or more
         self.up_since: datetime | None = None  # the bed mats were all released then
         self.outings = SortedWindow(8 * self.config.window_days)  # minutes out, door to door
-        self.nights_away: list[int] = []  # ``days_seen`` when each learned outing over a night ended
+        self.nights_away: list[tuple[int, float]] = []  # outings over a night (``_recent_nights_away``)
         self.room_since: datetime | None = None
         self.rest_from: datetime | None = None  # the last sign of the person other than a bed mat
         self.last_kitchen: datetime | None = None
@@ -287,14 +289,9 @@ class RoutineModel(VersionedState):
         if was_out and not self.out:
             self._count_away(day, ts)
             # Counted once, when the person is surely in (a motion sensor by the door may see them
-            # come in and still be read as leaving). Shorter than 10 min: only at the door. An
-            # outing that raised not_returned is not learned, even if a sign came in between.
-            if self.out_since is not None and (ts - self.out_since) >= _OUTING and not (
-                    self.silence_alerted is not None and self.silence_alerted >= self.out_since):
-                if self._over_a_night(ts):
-                    self.nights_away = [*self._recent_nights_away(), self.days_seen]
-                self.outings.append((ts - self.out_since) / timedelta(minutes=1))
-                day.outings += 1
+            # come in and still be read as leaving). Shorter than 10 min: only at the door.
+            if self.out_since is not None and (ts - self.out_since) >= _OUTING:
+                self._learn_outing(day, ts)
         self.spell_counts = not self.out and not self.in_bed
         return signals
 
@@ -442,9 +439,29 @@ class RoutineModel(VersionedState):
             night += timedelta(days=1)
         return now >= night
 
-    def _recent_nights_away(self) -> list[int]:
-        """The learned outings over a night that ended within the learned window of days."""
-        return [d for d in self.nights_away if self.days_seen - d < self.config.window_days]
+    def _learn_outing(self, day: RoutineDay, back: datetime) -> None:
+        """The resident is back from an outing: learn how long it lasted, and whether it took in a night.
+
+        An outing that raised not_returned is not learned as an outing (its length would widen the
+        limit for the next one). If it took in a night, it still counts as a night away: the
+        resident came home, and someone who spends nights away is reported the first times, not
+        every time (house A of the van Kasteren recordings: a weekend away every week or two, each
+        one reported again for ever). A responder's genuine verdict on it takes it back
+        (``confirm_quiet``): a night lost outdoors is never a habit.
+        """
+        alerted = self.silence_alerted is not None and self.silence_alerted >= self.out_since
+        if self._over_a_night(back):
+            began = self.silence_alerted.timestamp() if alerted else NOT_ALERTED
+            if began not in self.quiet.confirmed:
+                self.nights_away = [*self._recent_nights_away(), (self.days_seen, began)]
+        if not alerted:
+            self.outings.append((back - self.out_since) / timedelta(minutes=1))
+            day.outings += 1
+
+    def _recent_nights_away(self) -> list[tuple[int, float]]:
+        """The outings over a night that ended within the learned window of days: (``days_seen``
+        when it ended, when the quiet alerted on began, epoch seconds, or ``NOT_ALERTED``)."""
+        return [n for n in self.nights_away if self.days_seen - n[0] < self.config.window_days]
 
     def staying_away(self, now: datetime) -> bool:
         """Out over a night, as this person sometimes is: detected away, not "not back"."""
@@ -516,9 +533,11 @@ class RoutineModel(VersionedState):
 
     def confirm_quiet(self, began: datetime) -> bool:
         """A responder resolved the absence alert on the quiet that began at ``began`` as genuine:
-        that quiet is never learned as routine, however often it comes back. Whether it changed
-        anything (see ``QuietSpells.confirm``)."""
-        return self.quiet.confirm(began)
+        that quiet is never learned as routine, however often it comes back, and a night out it
+        began is no habit of staying away. Whether it changed anything (see ``QuietSpells.confirm``)."""
+        nights = len(self.nights_away)
+        self.nights_away = [n for n in self.nights_away if n[1] != began.timestamp()]
+        return self.quiet.confirm(began) or len(self.nights_away) != nights
 
     def _clear(self, kind: AlertKind, ts: datetime, what: str) -> list[Signal]:
         if self.open.pop(kind.value, None) is None:
