@@ -38,7 +38,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 13: quiet judged by the sign it began with too (RoutineModel state 12).
 # 14: motion seen alone while out is not the resident coming home (RoutineModel state 13).
 # 15: nights away that raised not_returned count once the resident is back (RoutineModel state 14).
-STATE_VERSION = 15
+# 16: in or out, outings and nights away in their own part (RoutineModel state 15).
+STATE_VERSION = 16
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

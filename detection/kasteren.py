@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from detection.routine import _LEAVING, _OUTING  # read "at home" exactly as the model does
+from detection.outings import LEAVING, OUTING  # read "at home" exactly as the model does
 from telecare.domain import DeviceType, HouseholdSpec, Room, SensorEvent
 from telecare.households import load_household_file
 
@@ -232,7 +232,7 @@ def _home_at(spec: HouseholdSpec, day: Day, t: float) -> bool:
     (False, True)
     """
     rooms, motion = _rooms(spec), {d.id for d in spec.devices if d.type is DeviceType.MOTION}
-    leaving, outing = _LEAVING.total_seconds(), _OUTING.total_seconds()
+    leaving, outing = LEAVING.total_seconds(), OUTING.total_seconds()
     home, door = None, None
     for o, dev, _ in sorted(e for e in day if e[0] < t and e[2]):
         if rooms[dev] in _DOORS:

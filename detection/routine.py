@@ -14,6 +14,8 @@ to the same day):
   a bed mat, leaving the bed after 04:00 for 45 minutes or more;
 - in which night hours the front or back door was opened (night exits);
 - how long bathroom and toilet stays last;
+- how long outings last, and whether the resident sometimes stays away overnight (not returned,
+  ``detection.outings``);
 - daily counts for trends (night toilet visits, kitchen visits, all activity): see
   ``detection.trends``.
 
@@ -37,7 +39,8 @@ from detection import routine_words as words
 from detection.company import Company
 from detection.mornings import Mornings
 from detection.next_sign import NextSign
-from detection.quiet import ANYWHERE, BEDROOM, ELSEWHERE, NOT_ALERTED, QuietLimit, QuietSpells, upper
+from detection.outings import VISIT_GAP, Whereabouts
+from detection.quiet import ANYWHERE, BEDROOM, ELSEWHERE, QuietLimit, QuietSpells, upper
 from detection.routine_day import DAY_START_HOUR, RoutineConfig, RoutineDay
 from detection.trends import TrendDetector
 from detection.versioned import VersionedState
@@ -65,8 +68,9 @@ Signal = AlertSignal | ClearSignal
 #     overlapping motion sensors at night (Company state 2); bed mats that only pulse are not
 #     occupancy mats (``_note_bed``)
 # 14: nights away remember whether they were alerted on, and a night out that raised not_returned
-#     counts once the resident is back (``_learn_outing``)
-STATE_VERSION = 14
+#     counts once the resident is back
+# 15: in or out, outings and nights away in their own part (``detection.outings.Whereabouts``)
+STATE_VERSION = 15
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -74,17 +78,7 @@ _WASH = frozenset({Room.BATHROOM, Room.TOILET})
 _DOORS = frozenset({Room.FRONT_DOOR, Room.BACK_DOOR})
 # Absence alerts: about quiet (also read by ``detection.feedback`` for responders' verdicts).
 ABSENCE = frozenset({AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.NOT_RETURNED, AlertKind.LONG_BATHROOM})
-_LEAVING = timedelta(minutes=2)
-_VISIT_GAP = timedelta(minutes=15)
 _STIRRING = timedelta(minutes=30)
-_OUTING = timedelta(minutes=10)  # out of the door for at least this long: an outing
-_OUTINGS_KNOWN = 5  # learned outings from which their longest is a fair guide to "not back"
-_OUTINGS_FLOOR, _FEW_OUTINGS_FLOOR = timedelta(hours=3), timedelta(hours=4)
-# Out over this local hour: the night was spent away. Someone who has done that at least
-# ``_NIGHTS_AWAY_KNOWN`` times in the learned weeks is staying away (a daughter's, a trip) once out
-# over a night, not "not back": such stays run from one night to many and have no usual length.
-_NIGHT_AWAY_HOUR = 3
-_NIGHTS_AWAY_KNOWN = 2
 _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate visits
 # A bed mat with at least ``_HOLDING`` of its presses held ``_HELD`` or more shows someone lying on
 # it; judged once ``_PRESSES_KNOWN`` presses were seen (``RoutineModel._note_bed``).
@@ -152,17 +146,12 @@ class RoutineModel(VersionedState):
         self.day: RoutineDay | None = None
         self.last_presence: datetime | None = None
         self.last_room: str | None = None
-        self.out = False  # the last sign of the person was at a door: probably out
-        self.last_door: datetime | None = None
-        self.out_since: datetime | None = None  # the door event that began the time out
-        self.stray: tuple[str, datetime] | None = None  # the last motion seen alone while out (``_stray``)
+        self.where = Whereabouts(self.config.window_days, timezone)  # in or out, outings, nights away
         self.beds: set[str] = set()  # bed mats pressed: in bed, where long quiet is sleep
         self.has_bed = False  # a bed mat that shows someone lying on it (``_note_bed``)
         self.pressed: dict[str, datetime] = {}  # bed mat -> when its press began
         self.bed_presses = self.bed_holds = 0  # presses seen, and those held for ``_HELD`` or more
         self.up_since: datetime | None = None  # the bed mats were all released then
-        self.outings = SortedWindow(8 * self.config.window_days)  # minutes out, door to door
-        self.nights_away: list[tuple[int, float]] = []  # outings over a night (``_recent_nights_away``)
         self.room_since: datetime | None = None
         self.rest_from: datetime | None = None  # the last sign of the person other than a bed mat
         self.last_kitchen: datetime | None = None
@@ -208,12 +197,12 @@ class RoutineModel(VersionedState):
         hours = (ts - day.start).total_seconds() / 3600
         day.note_home(hours, self._home)
         self._count_unseen(day, ts)
-        if self._stray(event):
+        if self.where.stray(event):
             return signals
         room = event.room
         if event.device_type is not DeviceType.BED:  # turning over in bed is still rest
             if self.rest_from is not None:
-                day.note_quiet(self.rest_from, ts, self.out)
+                day.note_quiet(self.rest_from, ts, self.where.out)
             self.rest_from = ts
         if (  # with a bed mat, getting up is leaving the bed for 45 minutes or more
             day.wake is None and self.has_bed and self.up_since is not None and not self.beds
@@ -249,18 +238,18 @@ class RoutineModel(VersionedState):
             self.room_since = ts
         if room in _WASH:
             # A night toilet visit: the first bathroom or toilet event in 15 minutes, 00:00-06:00.
-            if local_hour < 6 and (self.last_wash is None or ts - self.last_wash > _VISIT_GAP):
+            if local_hour < 6 and (self.last_wash is None or ts - self.last_wash > VISIT_GAP):
                 day.night_toilet += 1
             self.last_wash = ts
         if room == Room.KITCHEN:
-            if self.last_kitchen is None or ts - self.last_kitchen > _VISIT_GAP:
+            if self.last_kitchen is None or ts - self.last_kitchen > VISIT_GAP:
                 day.kitchen += 1
                 day.kitchen_at |= 1 << min(23, int(hours))
             self.last_kitchen = ts
         if event.active:
             self.company.note(room, event.device_type, ts, night=local_hour < 5)
         visitor_leaving = room in _DOORS and self.company.present(ts)
-        if (room in _DOORS and event.active and not self.out and not visitor_leaving
+        if (room in _DOORS and event.active and not self.where.out and not visitor_leaving
                 and int(local_hour) in self.config.night_hours):
             signals += self._night_door(event, int(local_hour))
             day.door_hours |= 1 << int(local_hour)
@@ -272,27 +261,18 @@ class RoutineModel(VersionedState):
         if _DAYTIME_SIGNS[0] <= local_hour < _DAYTIME_SIGNS[1] and room != Room.BEDROOM:
             self.last_sign = f"{event.device}:{event.active:d}"
             self.last_sign_type = event.device_type
-        if self.out and room not in _DOORS and self.out_since is not None:
+        if self.where.out and room not in _DOORS and self.where.out_since is not None:
             signals += self._clear(AlertKind.NOT_RETURNED, ts, "Back home")
-        if room in _DOORS:
-            if not self.out:
-                self.out_since = ts
-            self.last_door = ts
-            self.stray = None
-        # Out: the last sign was at the door, or a motion sensor within two minutes of it (one by the
-        # door sees the person leave). A motion sensor firing later, or anything a hand opens or
-        # presses (a cupboard, a bed), means someone is in. With company in the house, the door is
-        # the visitor leaving: the resident is still judged at home (a false "out" would hide a fall).
-        was_out = self.out
-        self.out = (room in _DOORS and not visitor_leaving) or (
-            self.out and event.device_type is DeviceType.MOTION and ts - self.last_door <= _LEAVING)
-        if was_out and not self.out:
+        # Out: the last sign was at the door (``detection.outings``). A day's outings are counted
+        # once, when the person is surely in (a motion sensor by the door may see them come in and
+        # still be read as leaving).
+        if self.where.see(event, at_door=room in _DOORS, visitor_leaving=visitor_leaving):
             self._count_away(day, ts)
-            # Counted once, when the person is surely in (a motion sensor by the door may see them
-            # come in and still be read as leaving). Shorter than 10 min: only at the door.
-            if self.out_since is not None and (ts - self.out_since) >= _OUTING:
-                self._learn_outing(day, ts)
-        self.spell_counts = not self.out and not self.in_bed
+            since = self.silence_alerted
+            alerted = since if since is not None and since >= self.where.out_since else None
+            genuine = alerted is not None and alerted.timestamp() in self.quiet.confirmed
+            day.outings += self.where.came_back(ts, alerted_since=alerted, genuine=genuine, days=self.days_seen)
+        self.spell_counts = not self.where.out and not self.in_bed
         return signals
 
     def _note_bed(self, event: SensorEvent) -> None:
@@ -316,25 +296,6 @@ class RoutineModel(VersionedState):
         self.has_bed = self.bed_presses < _PRESSES_KNOWN or self.bed_holds >= _HOLDING * self.bed_presses
         self.up_since = None if self.beds else event.ts
 
-    def _stray(self, event: SensorEvent) -> bool:
-        """A motion sensor firing alone while the resident is out: not them coming home.
-
-        Once an outing is under way (out of the door for ``_OUTING``), someone coming home opens the
-        door (after it, the first sign inside ends the outing, as always). Motion seen without it,
-        from one sensor, is something else (sun on the sensor, the heating, a pet): in house B the
-        kitchen sensor fires during 15 of 24 annotated outings. Taken as the resident, it ended the
-        outing, turned the return through the door at 03:00 into a night exit, and the quiet after
-        it into inactivity. Motion from a second sensor within ``_VISIT_GAP``, or anything a hand
-        opens or presses, is someone in the house: that still ends the outing (a door contact that
-        missed the return, a carer with a key).
-        """
-        if not (self.out and event.device_type is DeviceType.MOTION and self.out_since is not None
-                and event.ts - self.last_door > _OUTING  # out of the door a while: an outing...
-                and self.last_door - self.out_since <= _LEAVING):  # ...the door not opened since
-            return False
-        stray, self.stray = self.stray, (event.device, event.ts)
-        return stray is None or stray[0] == event.device or event.ts - stray[1] > _VISIT_GAP
-
     def hub_status(self, online: bool, at: datetime) -> None:
         """The hub went offline or came back: a day with a gap is not learned, and quiet restarts."""
         if self.day is not None:
@@ -355,7 +316,7 @@ class RoutineModel(VersionedState):
             return signals
         if self.silence_alerted == self.last_presence:
             return signals  # one silence, one alert: not "not up" again every morning it lasts
-        if self.out:
+        if self.where.out:
             return signals + self._check_out(now)
         day = self.day
         assert day is not None
@@ -430,59 +391,22 @@ class RoutineModel(VersionedState):
         Without one, the bedroom stands in for the bed (back to bed after the toilet at 07:00)."""
         return ANYWHERE if self.has_bed else self._quiet_place
 
-    def _over_a_night(self, now: datetime) -> bool:
-        """Whether the time out since ``out_since`` takes in a night (the local hour ``_NIGHT_AWAY_HOUR``)."""
-        tz = ZoneInfo(self.timezone)
-        left = self.out_since.astimezone(tz)
-        night = datetime.combine(left.date(), time(_NIGHT_AWAY_HOUR), tz)
-        if night <= left:
-            night += timedelta(days=1)
-        return now >= night
-
-    def _learn_outing(self, day: RoutineDay, back: datetime) -> None:
-        """The resident is back from an outing: learn how long it lasted, and whether it took in a night.
-
-        An outing that raised not_returned is not learned as an outing (its length would widen the
-        limit for the next one). If it took in a night, it still counts as a night away: the
-        resident came home, and someone who spends nights away is reported the first times, not
-        every time (house A of the van Kasteren recordings: a weekend away every week or two, each
-        one reported again for ever). A responder's genuine verdict on it takes it back
-        (``confirm_quiet``): a night lost outdoors is never a habit.
-        """
-        alerted = self.silence_alerted is not None and self.silence_alerted >= self.out_since
-        if self._over_a_night(back):
-            began = self.silence_alerted.timestamp() if alerted else NOT_ALERTED
-            if began not in self.quiet.confirmed:
-                self.nights_away = [*self._recent_nights_away(), (self.days_seen, began)]
-        if not alerted:
-            self.outings.append((back - self.out_since) / timedelta(minutes=1))
-            day.outings += 1
-
-    def _recent_nights_away(self) -> list[tuple[int, float]]:
-        """The outings over a night that ended within the learned window of days: (``days_seen``
-        when it ended, when the quiet alerted on began, epoch seconds, or ``NOT_ALERTED``)."""
-        return [n for n in self.nights_away if self.days_seen - n[0] < self.config.window_days]
-
     def staying_away(self, now: datetime) -> bool:
         """Out over a night, as this person sometimes is: detected away, not "not back"."""
-        return (self.out and self.out_since is not None
-                and len(self._recent_nights_away()) >= _NIGHTS_AWAY_KNOWN and self._over_a_night(now))
+        return self.where.staying_away(now, self.days_seen)
 
     def _check_out(self, now: datetime) -> list[Signal]:
-        if self.out_since is None or self.staying_away(now):
+        where = self.where
+        if where.out_since is None or self.staying_away(now):
             return []
-        out = now - self.out_since
-        # With few outings learned (someone who seldom goes out), a longer floor stands in for them.
-        few = len(self.outings) < _OUTINGS_KNOWN
-        usual, count = upper(self.outings, 1.0 if few else self.config.outing_quantile) if self.outings else (0.0, 0)
-        floor = (_FEW_OUTINGS_FLOOR if few else _OUTINGS_FLOOR) / timedelta(minutes=1)
-        limit = self._widen(AlertKind.NOT_RETURNED) * max(usual * self.config.quiet_margin + 60, floor)
-        key = f"out-since:{self.out_since.isoformat()}"
-        if out.total_seconds() / 60 <= limit or self.open.get("not_returned") == key:
+        out = now - where.out_since
+        limit = where.not_back(self.config.quiet_margin, self.config.outing_quantile,
+                               self._widen(AlertKind.NOT_RETURNED))
+        key = f"out-since:{where.out_since.isoformat()}"
+        if out.total_seconds() / 60 <= limit.limit or self.open.get("not_returned") == key:
             return []
         return self._raise(AlertKind.NOT_RETURNED, now, key, *words.not_returned(
-            self.out_since, out, usual, count, len(self.outings), self.timezone,
-            _FEW_OUTINGS_FLOOR if few else None))
+            where.out_since, out, limit.usual, limit.count, limit.outings, self.timezone, limit.few_floor))
 
     def _inactivity(self, now: datetime, quiet: timedelta, limit: QuietLimit) -> list[Signal]:
         key = f"quiet-since:{self.last_presence.isoformat()}"
@@ -535,9 +459,8 @@ class RoutineModel(VersionedState):
         """A responder resolved the absence alert on the quiet that began at ``began`` as genuine:
         that quiet is never learned as routine, however often it comes back, and a night out it
         began is no habit of staying away. Whether it changed anything (see ``QuietSpells.confirm``)."""
-        nights = len(self.nights_away)
-        self.nights_away = [n for n in self.nights_away if n[1] != began.timestamp()]
-        return self.quiet.confirm(began) or len(self.nights_away) != nights
+        night = self.where.confirm(began)
+        return self.quiet.confirm(began) or night
 
     def _clear(self, kind: AlertKind, ts: datetime, what: str) -> list[Signal]:
         if self.open.pop(kind.value, None) is None:
@@ -557,13 +480,13 @@ class RoutineModel(VersionedState):
             if self.spell_counts and not self._alerted_quiet:
                 self.quiet.note(self.day.spells, self.last_presence,
                                 (self.day.end - self.last_presence) / timedelta(minutes=1), self._quiet_place)
-            if self.out:
+            if self.where.out:
                 self._count_away(self.day, self.day.end)
             self.day.note_home(24.0, self._home)
             self._count_unseen(self.day, self.day.end)
             signals += self._finish(self.day)
             self.day = self._day_at(self.day.end)
-            self.day.home_at_start = (not self.out and self.last_presence is not None
+            self.day.home_at_start = (not self.where.out and self.last_presence is not None
                                       and self.day.start - self.last_presence < timedelta(days=1))
         return signals
 
@@ -571,7 +494,7 @@ class RoutineModel(VersionedState):
     def _home(self) -> bool:
         """The resident is probably at home: seen, the last sign was not at the door, and the quiet
         since has not raised an alert (they may be lying still, or out unseen)."""
-        return self.last_presence is not None and not self.out and not self._alerted_quiet
+        return self.last_presence is not None and not self.where.out and not self._alerted_quiet
 
     @property
     def _alerted_quiet(self) -> bool:
@@ -579,12 +502,12 @@ class RoutineModel(VersionedState):
         return self.silence_alerted is not None and self.silence_alerted == self.last_presence
 
     def _count_unseen(self, day: RoutineDay, until: datetime) -> None:
-        if self._alerted_quiet and not self.out:
+        if self._alerted_quiet and not self.where.out:
             day.unseen += max(0.0, (until - max(self.last_presence, day.start)) / timedelta(minutes=1))
 
     def _count_away(self, day: RoutineDay, until: datetime) -> None:
-        if self.out_since is not None:
-            day.away += max(0.0, (until - max(self.out_since, day.start)) / timedelta(minutes=1))
+        if self.where.out_since is not None:
+            day.away += max(0.0, (until - max(self.where.out_since, day.start)) / timedelta(minutes=1))
 
     def _day_at(self, ts: datetime) -> RoutineDay:
         tz = ZoneInfo(self.timezone)

@@ -95,7 +95,7 @@ def _bathroom_then_door(nights_together: int) -> RoutineModel:
 def test_two_sensors_that_see_into_each_others_rooms_at_night_are_one_person_not_a_visitor():
     # At night the resident is alone: two rooms at once then, on two nights, is one person seen by
     # two sensors. The door after them by day is the resident going out, not a visitor leaving.
-    assert _bathroom_then_door(nights_together=2).out
+    assert _bathroom_then_door(nights_together=2).where.out
     # Seen together by day only (or on one night): someone else is there, and the door is them leaving.
-    assert not _bathroom_then_door(nights_together=1).out
-    assert not _bathroom_then_door(nights_together=0).out
+    assert not _bathroom_then_door(nights_together=1).where.out
+    assert not _bathroom_then_door(nights_together=0).where.out

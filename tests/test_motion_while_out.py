@@ -61,9 +61,9 @@ def test_a_kitchen_sensor_firing_alone_during_an_evening_out_raises_nothing_and_
     home.at(base + timedelta(hours=25, minutes=40), KITCHEN)
     home.until(base + timedelta(hours=26))
     assert [(at, a.kind.value) for at, a in home.alerts if at >= base] == []
-    assert not home.model.out
+    assert not home.model.where.out
     # The evening out is learned at its full length, door to door: 6 h 30 min, not 2 h.
-    assert max(home.model.outings) >= 6.5 * 60
+    assert max(home.model.where.lengths) >= 6.5 * 60
 
 
 def test_a_fall_after_coming_home_is_still_judged_as_quiet_at_home():
@@ -73,7 +73,7 @@ def test_a_fall_after_coming_home_is_still_judged_as_quiet_at_home():
     home.at(base + timedelta(hours=14), DOOR)
     home.at(base + timedelta(hours=15), DOOR)  # back at 15:00
     home.at(base + timedelta(hours=15, minutes=20), KITCHEN)  # seen once, 20 minutes later, then nothing
-    assert not home.model.out
+    assert not home.model.where.out
     home.until(base + timedelta(hours=19))
     assert [a.kind.value for at, a in home.alerts if at >= base] == ["inactivity"]
 
@@ -81,12 +81,12 @@ def test_a_fall_after_coming_home_is_still_judged_as_quiet_at_home():
 def test_motion_in_two_rooms_while_out_is_someone_in_the_house():
     home, base = out_for_the_evening()
     home.at(base + timedelta(hours=20), KITCHEN)
-    assert home.model.out  # one sensor alone: still out
+    assert home.model.where.out  # one sensor alone: still out
     home.at(base + timedelta(hours=20, minutes=3), BEDROOM)
-    assert not home.model.out  # the door contact missed the return, or a carer let themselves in
+    assert not home.model.where.out  # the door contact missed the return, or a carer let themselves in
 
 
 def test_anything_a_hand_opens_while_out_is_someone_in_the_house():
     home, base = out_for_the_evening()
     home.at(base + timedelta(hours=20), FRIDGE)
-    assert not home.model.out
+    assert not home.model.where.out

@@ -11,7 +11,8 @@ DAY0 = datetime(2026, 1, 5, tzinfo=UTC)
 DAYS = 26
 
 
-def _working_resident(nights_away: tuple[int, ...], *, genuine: bool = False) -> list[tuple[datetime, AlertSignal]]:
+def _working_resident(nights_away: tuple[int, ...], *, genuine: bool = False
+                      ) -> list[tuple[datetime, AlertSignal]]:
     """Up at 07:00, out of the door 10:00-22:00 every day (outings of 12 h 30 min to the first sign indoors: not back after 19 h 45 min, 05:45
     the next morning); on ``nights_away`` out from 10:00 until 20:00 the next day. Checked every
     5 minutes; with ``genuine``, a responder finds every not_returned alert genuine at once."""

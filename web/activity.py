@@ -25,14 +25,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from detection.outings import LEAVING, OUTING, VISIT_GAP
 from detection.routine import (
     _BOTH_EDGES,
     _DOORS,
     _EVENING,
-    _LEAVING,
     _LIVING,
     _UP_FOR,
-    _VISIT_GAP,
     _WAKE_FROM,
     _WASH,
     DAY_START_HOUR,
@@ -47,7 +46,6 @@ WAKE_HOUR = (DAY_START_HOUR + _WAKE_FROM) % 24  # 04:00: getting up counts from 
 EVENING_HOUR = (DAY_START_HOUR + _EVENING) % 24  # 20:00: going to bed counts from then
 NIGHT_END_HOUR = 6  # a night toilet visit is one between 00:00 and 06:00 (as the detector counts)
 BED_SETTLED = timedelta(hours=2)  # no bed mat: the evening's last busy spot is followed by this quiet
-MIN_OUTING = timedelta(minutes=10)  # shorter "outings" are someone at the door (as the detector)
 
 _PRESENCE = sorted(str(t) for t in PRESENCE_TYPES)
 _TWO_EDGED = sorted(str(t) for t in _BOTH_EDGES)
@@ -64,7 +62,7 @@ class LastActivity:
     @classmethod
     def after_door(cls, at: datetime, room: str, last_door: datetime | None) -> LastActivity:
         """The last sign at ``at`` in ``room``, the latest door opening having been ``last_door``."""
-        out = last_door is not None and at - last_door <= _LEAVING
+        out = last_door is not None and at - last_door <= LEAVING
         return cls(at, room, last_door if out else None)
 
 
@@ -318,21 +316,21 @@ def _metrics(rows: Sequence[tuple], first: date, days: int, tz: ZoneInfo) -> lis
         if d is not None:
             activity[d] += 1
         if room in _WASH:
-            if d is not None and night and (last_wash is None or ts - last_wash > _VISIT_GAP):
+            if d is not None and night and (last_wash is None or ts - last_wash > VISIT_GAP):
                 toilet[d] += 1
             last_wash = ts
         if room == Room.KITCHEN:
-            if d is not None and (last_kitchen is None or ts - last_kitchen > _VISIT_GAP):
+            if d is not None and (last_kitchen is None or ts - last_kitchen > VISIT_GAP):
                 kitchen[d] += 1
             last_kitchen = ts
-        if is_out and room not in _DOORS and out_since is not None and ts - out_since >= MIN_OUTING:
+        if is_out and room not in _DOORS and out_since is not None and ts - out_since >= OUTING:
             outings.append((out_since, ts))
             out_since = None
         if room in _DOORS:
             if not is_out:
                 out_since = ts
             last_door = ts
-        is_out = last_door is not None and ts - last_door <= _LEAVING
+        is_out = last_door is not None and ts - last_door <= LEAVING
         last = ts
     for start, stop in outings:
         for k in range(n):

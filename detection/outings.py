@@ -1,0 +1,183 @@
+"""Whether the resident is out of the door, and how long their outings and nights away usually last.
+
+Out is read from the signs, as a door contact shows it: the last sign was at a door (or a motion
+sensor by it within ``LEAVING``, seeing them go). Anything else puts them back in, except motion seen
+alone once an outing is under way (``Whereabouts.stray``). Outings teach the limit for "not back"
+(``Whereabouts.not_back``); outings over a night teach that this person sometimes stays away
+(``Whereabouts.staying_away``), when "not back" is no longer the worry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from river.utils import SortedWindow
+
+from detection.quiet import NOT_ALERTED, upper
+from detection.versioned import VersionedState
+from telecare.domain import DeviceType, SensorEvent
+
+LEAVING = timedelta(minutes=2)  # a motion sensor this soon after the door sees the person leave
+OUTING = timedelta(minutes=10)  # out of the door for at least this long: an outing
+VISIT_GAP = timedelta(minutes=15)  # motion from a second sensor this soon after another: someone in
+OUTINGS_KNOWN = 5  # learned outings from which their longest is a fair guide to "not back"
+OUTINGS_FLOOR, FEW_OUTINGS_FLOOR = timedelta(hours=3), timedelta(hours=4)
+# Out over this local hour: the night was spent away. Someone who has done that at least
+# ``NIGHTS_AWAY_KNOWN`` times in the learned weeks is staying away (a daughter's, a trip) once out
+# over a night, not "not back": such stays run from one night to many and have no usual length.
+NIGHT_AWAY_HOUR = 3
+NIGHTS_AWAY_KNOWN = 2
+
+
+@dataclass(frozen=True, slots=True)
+class NotBack:
+    """The limit for the outing under way."""
+
+    limit: float  # minutes
+    usual: float  # the longest learned outing (or the ``quantile`` asked for), minutes
+    count: int  # learned outings at most that long
+    outings: int  # learned outings
+    few_floor: timedelta | None  # too few outings learned: this floor stands in for them
+
+
+class Whereabouts(VersionedState):
+    """In or out, and the outings of the last ``window_days``.
+
+    Parameters
+    ----------
+    window_days
+        Nights away older than this many days (of ``days`` counted by the caller) are forgotten;
+        the last ``8 * window_days`` outings are kept.
+    timezone
+        IANA zone of the home, for the night an outing takes in.
+
+    Examples
+    --------
+    Out of the door at 10:00 every day for two hours, then once not back.
+
+    >>> from datetime import datetime, timedelta, UTC
+    >>> from telecare.domain import DeviceType, SensorEvent
+    >>> w = Whereabouts(28, "UTC")
+    >>> def seen(t, device="fridge", device_type=DeviceType.CONTACT):
+    ...     return w.see(SensorEvent("h", device, device_type, "x", t, 1.0), at_door=device == "door")
+    >>> day0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    >>> for d in range(10):
+    ...     _ = seen(day0 + timedelta(days=d, hours=1), "door", DeviceType.CONTACT)
+    ...     _ = seen(day0 + timedelta(days=d, hours=3), "door", DeviceType.CONTACT)
+    ...     if seen(day0 + timedelta(days=d, hours=3, minutes=1)):
+    ...         _ = w.came_back(day0 + timedelta(days=d, hours=3, minutes=1), alerted_since=None, days=d)
+    >>> w.out, len(w.lengths)
+    (False, 10)
+    >>> _ = seen(day0 + timedelta(days=10, hours=1), "door", DeviceType.CONTACT)
+    >>> w.out, w.not_back(1.5).limit   # 2 h 01 min x 1.5 + 1 h, but at least 3 h
+    (True, 241.5)
+    """
+
+    STATE_VERSION = 1
+
+    def __init__(self, window_days: int, timezone: str) -> None:
+        self.window_days = window_days
+        self.timezone = timezone
+        self.out = False  # the last sign of the person was at a door: probably out
+        self.last_door: datetime | None = None
+        self.out_since: datetime | None = None  # the door event that began the time out
+        self.stray_seen: tuple[str, datetime] | None = None  # the last motion seen alone while out
+        self.lengths = SortedWindow(8 * window_days)  # minutes out, door to the first sign back in
+        # Outings over a night: (``days`` when it ended, when the quiet alerted on began, epoch
+        # seconds, or ``NOT_ALERTED``).
+        self.nights_away: list[tuple[int, float]] = []
+
+    def stray(self, event: SensorEvent) -> bool:
+        """A motion sensor firing alone while the resident is out: not them coming home.
+
+        Once an outing is under way (out of the door for ``OUTING``), someone coming home opens the
+        door (after it, the first sign inside ends the outing, as always). Motion seen without it,
+        from one sensor, is something else (sun on the sensor, the heating, a pet): in house B the
+        kitchen sensor fires during 15 of 24 annotated outings. Taken as the resident, it ended the
+        outing, turned the return through the door at 03:00 into a night exit, and the quiet after
+        it into inactivity. Motion from a second sensor within ``VISIT_GAP``, or anything a hand
+        opens or presses, is someone in the house: that still ends the outing (a door contact that
+        missed the return, a carer with a key).
+        """
+        if not (self.out and event.device_type is DeviceType.MOTION and self.out_since is not None
+                and event.ts - self.last_door > OUTING  # out of the door a while: an outing...
+                and self.last_door - self.out_since <= LEAVING):  # ...the door not opened since
+            return False
+        stray, self.stray_seen = self.stray_seen, (event.device, event.ts)
+        return stray is None or stray[0] == event.device or event.ts - stray[1] > VISIT_GAP
+
+    def see(self, event: SensorEvent, *, at_door: bool, visitor_leaving: bool = False) -> bool:
+        """A sign of the person (not a stray one). Whether it brings them back in from out (then
+        ``came_back`` learns the outing).
+
+        With company in the house, the door is the visitor leaving: the resident is still judged at
+        home (a false "out" would hide a fall).
+        """
+        if at_door:
+            if not self.out:
+                self.out_since = event.ts
+            self.last_door = event.ts
+            self.stray_seen = None
+        was_out = self.out
+        self.out = (at_door and not visitor_leaving) or (
+            self.out and event.device_type is DeviceType.MOTION and event.ts - self.last_door <= LEAVING)
+        return was_out and not self.out
+
+    def came_back(self, back: datetime, *, alerted_since: datetime | None, genuine: bool = False,
+                  days: int) -> bool:
+        """Learn the time out that ended at ``back`` (shorter than ``OUTING``: only at the door, not
+        an outing); ``alerted_since``: the quiet its not-back alert was about, if it had one, and
+        ``genuine`` if a responder already found that alert genuine; ``days``: the caller's count of
+        days, for forgetting nights away. Whether it was learned as an outing.
+
+        An outing that raised not_returned is not learned as an outing (its length would widen the
+        limit for the next one). If it took in a night, it still counts as a night away: the
+        resident came home, and someone who spends nights away is reported the first times, not
+        every time (house A of the van Kasteren recordings: a weekend away every week or two, each
+        one reported again for ever). A responder's genuine verdict on it takes it back
+        (``confirm``): a night lost outdoors is never a habit.
+        """
+        if self.out_since is None or back - self.out_since < OUTING:
+            return False
+        if self.over_a_night(back) and not genuine:
+            began = NOT_ALERTED if alerted_since is None else alerted_since.timestamp()
+            self.nights_away = [*self._recent(days), (days, began)]
+        if alerted_since is None:
+            self.lengths.append((back - self.out_since) / timedelta(minutes=1))
+        return alerted_since is None
+
+    def confirm(self, began: datetime) -> bool:
+        """A responder found the not-back alert on the quiet that began at ``began`` genuine.
+        Whether a night away was taken back."""
+        nights = len(self.nights_away)
+        self.nights_away = [n for n in self.nights_away if n[1] != began.timestamp()]
+        return len(self.nights_away) != nights
+
+    def over_a_night(self, now: datetime) -> bool:
+        """Whether the time out since ``out_since`` takes in a night (the local hour ``NIGHT_AWAY_HOUR``)."""
+        tz = ZoneInfo(self.timezone)
+        left = self.out_since.astimezone(tz)
+        night = datetime.combine(left.date(), time(NIGHT_AWAY_HOUR), tz)
+        if night <= left:
+            night += timedelta(days=1)
+        return now >= night
+
+    def _recent(self, days: int) -> list[tuple[int, float]]:
+        return [n for n in self.nights_away if days - n[0] < self.window_days]
+
+    def staying_away(self, now: datetime, days: int) -> bool:
+        """Out over a night, as this person sometimes is: detected away, not "not back"."""
+        return (self.out and self.out_since is not None
+                and len(self._recent(days)) >= NIGHTS_AWAY_KNOWN and self.over_a_night(now))
+
+    def not_back(self, margin: float, quantile: float = 1.0, wider: float = 1.0) -> NotBack:
+        """The limit for the outing under way: the ``quantile`` of learned outings times ``margin``,
+        plus an hour, at least ``OUTINGS_FLOOR`` (``FEW_OUTINGS_FLOOR`` and the longest with fewer
+        than ``OUTINGS_KNOWN`` learned: someone who seldom goes out), all times ``wider``."""
+        few = len(self.lengths) < OUTINGS_KNOWN
+        usual, count = upper(self.lengths, 1.0 if few else quantile) if self.lengths else (0.0, 0)
+        floor = (FEW_OUTINGS_FLOOR if few else OUTINGS_FLOOR) / timedelta(minutes=1)
+        limit = wider * max(usual * margin + 60, floor)
+        return NotBack(limit, usual, count, len(self.lengths), FEW_OUTINGS_FLOOR if few else None)
