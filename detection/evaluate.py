@@ -31,9 +31,11 @@ import random
 import statistics
 import sys
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from detection.baseline import FixedRules
@@ -94,9 +96,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--events", metavar="FILE", help="...its events file...")
     add("--truth", metavar="FILE", help="...and its ground truth (JSON Lines as `telecare simulate` writes)")
     add("--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
+    add("--set", action="append", default=[], metavar="NAME=VALUE", dest="config",
+        help="change one of the routine model's margins (a RoutineConfig field; durations in minutes), "
+             "e.g. sign_margin=2.0, to measure what it trades; repeatable")
+
+
+def routine_config(settings: Sequence[str]) -> dict[str, object]:
+    """``--set`` values as RoutineConfig fields.
+
+    >>> routine_config(["sign_margin=2", "sign_extra=20"])
+    {'sign_margin': 2.0, 'sign_extra': datetime.timedelta(seconds=1200)}
+    >>> routine_config(["margin=2"])
+    Traceback (most recent call last):
+    ...
+    ValueError: --set margin=2: no such field of RoutineConfig
+    """
+    defaults = {f.name: f.default for f in fields(RoutineConfig) if f.name != "learning_days"}  # --learning-days
+    changed: dict[str, object] = {}
+    for setting in settings:
+        name, _, value = setting.partition("=")
+        if name not in defaults or not value:
+            raise ValueError(f"--set {setting}: no such field of RoutineConfig")
+        default = defaults[name]
+        try:
+            if isinstance(default, timedelta):
+                changed[name] = timedelta(minutes=float(value))
+            elif isinstance(default, tuple):
+                changed[name] = tuple(int(v) for v in value.split(":"))
+            else:
+                changed[name] = type(default)(value)
+        except ValueError:
+            raise ValueError(f"--set {setting}: not a {type(default).__name__}") from None
+    return changed
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        config = routine_config(args.config)
+    except ValueError as e:
+        print(f"telecare evaluate: {e}", file=sys.stderr)
+        return 2
     recipes = []
     if args.household:
         if not (args.events and args.truth):
@@ -111,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
             recipes += kasteren_recipes(args.streams, args.seed, args.learning_days, str(args.kasteren_dir))
     results: list[Result] = []
     with ProcessPoolExecutor(max_workers=args.jobs or None) as pool:
-        for n, out in enumerate(pool.map(score_recipe, recipes), start=1):
+        for n, out in enumerate(pool.map(partial(score_recipe, config=config), recipes), start=1):
             results += out
             print(f"\revaluated {n}/{len(recipes)} streams", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
@@ -209,14 +248,16 @@ def _build_files(household, events_path, truth_path, learning):
 
 
 # ---------------------------------------------------------------------- scoring
-def make(method: str, learning: int) -> DetectionEngine:
+def make(method: str, learning: int, config: Mapping[str, object] | None = None) -> DetectionEngine:
     if method == "routine":
-        return DetectionEngine(SafetyConfig(timedelta(hours=6)), RoutineConfig(learning_days=learning))
+        routine = RoutineConfig(**{"learning_days": learning, **(config or {})})
+        return DetectionEngine(SafetyConfig(timedelta(hours=6)), routine)
     plain = SafetyConfig(timedelta(hours=4), out_limit=None, up_by=None)  # no movement for 4 hours, as it says
     return DetectionEngine(plain, model=lambda hub, tz, _c: FixedRules(hub, tz))
 
 
-def score_recipe(recipe: tuple) -> list[Result]:
+def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None) -> list[Result]:
+    """Replay one recipe's stream through each method; ``config``: RoutineConfig fields changed."""
     group, spec, events, truths, days, learning = build(recipe)
     if not events:
         return []
@@ -226,7 +267,7 @@ def score_recipe(recipe: tuple) -> list[Result]:
     for method in METHODS:
         grouper = AlertGrouper()
         alerts = []
-        for at, signal in drive(make(method, learning), spec, events, extend=end - events[-1].ts):
+        for at, signal in drive(make(method, learning, config), spec, events, extend=end - events[-1].ts):
             if grouper.feed(at, signal) is not None and isinstance(signal, AlertSignal):
                 alerts.append((at, signal.kind.value))
         results.append(score(group, method, alerts, truths, monitored_from, end))

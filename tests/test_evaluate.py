@@ -83,3 +83,25 @@ def test_house_b_front_door_is_the_sensor_that_fires_at_both_ends_of_its_annotat
     spec, _ = kasteren.load_home(directory, "B")
     [door] = [d for d in spec.devices if d.room is Room.FRONT_DOOR]
     assert door.id == "s4" and "s7" not in {d.id for d in spec.devices}
+
+
+def test_evaluate_measures_the_model_with_a_limit_changed_and_refuses_a_field_it_does_not_have(tmp_path, capsys):
+    [home] = build_homes(1, seed=2, days=24, personas=["early_riser"],
+                         scenarios=[parse_scenario("fall@20T10:00")])
+    (tmp_path / "h.json").write_text(__import__("json").dumps(home.household))
+    write_events(tmp_path / "e.jsonl", home.events())
+    write_truth(tmp_path / "t.jsonl", home.truth)
+    files = ["evaluate", "--household", str(tmp_path / "h.json"), "--events", str(tmp_path / "e.jsonl"),
+             "--truth", str(tmp_path / "t.jsonl"), "--jobs", "1"]
+
+    def fall_delay(*changes: str) -> float:
+        assert main([*files, *changes]) == 0
+        [line] = [x for x in capsys.readouterr().out.splitlines() if x.startswith("files") and "routine" in x
+                  and " fall " in x]
+        return float(line.split()[5])
+
+    usual = fall_delay()
+    # A floor of 20 minutes under the limits instead of 45: the fall is found sooner.
+    assert usual >= 45 and fall_delay("--set", "quiet_floor=20") < usual
+    assert main([*files, "--set", "margin=2"]) == 2
+    assert "--set margin=2: no such field of RoutineConfig" in capsys.readouterr().err
