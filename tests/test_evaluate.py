@@ -43,14 +43,18 @@ def test_kasteren_days_are_whole_days_of_events_from_four_to_four():
     assert truth.start == kasteren.STREAM_START + timedelta(days=20, hours=22, minutes=30)
 
 
-def test_evaluate_scores_your_own_files(tmp_path, capsys):
-    [home] = build_homes(1, seed=2, days=24, personas=["early_riser"],
-                         scenarios=[parse_scenario("night_wandering@20T02:30")])
+def _your_own_files(tmp_path, scenario: str) -> list[str]:
+    """``telecare evaluate`` on a simulated home written out as a care provider's files."""
+    [home] = build_homes(1, seed=2, days=24, personas=["early_riser"], scenarios=[parse_scenario(scenario)])
     (tmp_path / "h.json").write_text(__import__("json").dumps(home.household))
     write_events(tmp_path / "e.jsonl", home.events())
     write_truth(tmp_path / "t.jsonl", home.truth)
-    code = main(["evaluate", "--household", str(tmp_path / "h.json"), "--events", str(tmp_path / "e.jsonl"),
-                 "--truth", str(tmp_path / "t.jsonl"), "--jobs", "1"])
+    return ["evaluate", "--household", str(tmp_path / "h.json"), "--events", str(tmp_path / "e.jsonl"),
+            "--truth", str(tmp_path / "t.jsonl"), "--jobs", "1"]
+
+
+def test_evaluate_scores_your_own_files(tmp_path, capsys):
+    code = main(_your_own_files(tmp_path, "night_wandering@20T02:30"))
     out = capsys.readouterr().out
     assert code == 0
     [line] = [x for x in out.splitlines() if x.startswith("files") and "routine" in x and "night_exit" in x]
@@ -86,13 +90,7 @@ def test_house_b_front_door_is_the_sensor_that_fires_at_both_ends_of_its_annotat
 
 
 def test_evaluate_measures_the_model_with_a_limit_changed_and_refuses_a_field_it_does_not_have(tmp_path, capsys):
-    [home] = build_homes(1, seed=2, days=24, personas=["early_riser"],
-                         scenarios=[parse_scenario("fall@20T10:00")])
-    (tmp_path / "h.json").write_text(__import__("json").dumps(home.household))
-    write_events(tmp_path / "e.jsonl", home.events())
-    write_truth(tmp_path / "t.jsonl", home.truth)
-    files = ["evaluate", "--household", str(tmp_path / "h.json"), "--events", str(tmp_path / "e.jsonl"),
-             "--truth", str(tmp_path / "t.jsonl"), "--jobs", "1"]
+    files = _your_own_files(tmp_path, "fall@20T10:00")
 
     def fall_delay(*changes: str) -> float:
         assert main([*files, *changes]) == 0
