@@ -102,7 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def routine_config(settings: Sequence[str]) -> dict[str, object]:
-    """``--set`` values as RoutineConfig fields.
+    """``--set`` values as RoutineConfig fields (durations in minutes, ``night_hours`` as ``23:0:1``).
 
     >>> routine_config(["sign_margin=2", "sign_extra=20"])
     {'sign_margin': 2.0, 'sign_extra': datetime.timedelta(seconds=1200)}
@@ -110,11 +110,15 @@ def routine_config(settings: Sequence[str]) -> dict[str, object]:
     Traceback (most recent call last):
     ...
     ValueError: --set margin=2: no such field of RoutineConfig
+    >>> routine_config(["night_hours=22:23:0"])
+    {'night_hours': (22, 23, 0)}
     """
-    defaults = {f.name: f.default for f in fields(RoutineConfig) if f.name != "learning_days"}  # --learning-days
+    defaults = {f.name: f.default for f in fields(RoutineConfig)}
     changed: dict[str, object] = {}
     for setting in settings:
         name, _, value = setting.partition("=")
+        if name == "learning_days":  # the scoring counts monitored days from it too
+            raise ValueError(f"--set {setting}: use --learning-days")
         if name not in defaults or not value:
             raise ValueError(f"--set {setting}: no such field of RoutineConfig")
         default = defaults[name]
