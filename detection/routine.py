@@ -10,8 +10,10 @@ to the same day):
 - how long the house stays quiet once it falls quiet while the resident is at home, by the half hour
   the quiet began in and, without a bed mat, whether it began in the bedroom (inactivity,
   ``detection.quiet``);
-- the time of getting up: the first activity in the kitchen or living areas after 04:00, or, with
-  a bed mat, leaving the bed after 04:00 for 45 minutes or more;
+- the time of getting up: the first activity in the kitchen or living areas after 04:00 that
+  something else follows within half an hour and no bed mat within 45 minutes (a drink in the
+  night and back to bed is not the morning: ``RoutineDay.note_up``); on the day itself, with a
+  bed mat, leaving the bed after 04:00 for 45 minutes or more is up too;
 - in which night hours the front or back door was opened (night exits);
 - how long bathroom and toilet stays last;
 - how long outings last, and whether the resident sometimes stays away overnight (not returned,
@@ -70,7 +72,9 @@ Signal = AlertSignal | ClearSignal
 # 14: nights away remember whether they were alerted on, and a night out that raised not_returned
 #     counts once the resident is back
 # 15: in or out, outings and nights away in their own part (``detection.outings.Whereabouts``)
-STATE_VERSION = 15
+# 16: getting up learned only when the first morning sign is not followed by the bed
+#     (``RoutineDay.note_up``)
+STATE_VERSION = 16
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -227,6 +231,12 @@ class RoutineModel(VersionedState):
                 self.next_sign.learn_one(self.last_sign, minutes, now=self._alerted_quiet)
         day.activity += 1
         local_hour = (DAY_START_HOUR + hours) % 24
+        if hours >= _WAKE_FROM:
+            back_to_bed = day.back_to_bed
+            day.note_up(hours, event.device, event.device_type is DeviceType.BED and event.active,
+                        room in _LIVING and room not in _DOORS)
+            if back_to_bed and not day.back_to_bed:
+                signals += self._clear(AlertKind.NOT_UP, ts, "Activity in the morning")
         if room in _LIVING and day.wake is None and hours >= _WAKE_FROM:
             day.wake = hours
             signals += self._clear(AlertKind.NOT_UP, ts, "Activity in the morning")
@@ -325,8 +335,10 @@ class RoutineModel(VersionedState):
             seen = self.resumed_at  # the hub was offline: nothing could be seen before it came back
         quiet = now - seen
         hours = (now - day.start).total_seconds() / 3600
-        morning = None if day.wake is not None else self.mornings.limit(
-            day.weekend, day.start, self.config.wake_quantile)
+        # Up, unless the first sign of the morning was followed by lying down again on a bed mat
+        # that shows it (a mat that only pulses is pressed whenever he turns over: no such news).
+        up = day.wake is not None and not (day.back_to_bed and self.has_bed)
+        morning = None if up else self.mornings.limit(day.weekend, day.start, self.config.wake_quantile)
         if morning is not None:
             wake, usual, count = morning
             latest = usual + self._widen(AlertKind.NOT_UP) * self.config.wake_margin.total_seconds() / 3600
@@ -529,7 +541,8 @@ class RoutineModel(VersionedState):
         else:
             self.quiet.learn_day(day.spells)
             # Away that morning (not home at the day's start, never seen up): nothing to say.
-            self.mornings.learn(day.wake, day.weekend, day.wake is not None or day.home_at_start)
+            up = day.up if day.up is not None else day.wake
+            self.mornings.learn(up, day.weekend, day.wake is not None or day.home_at_start)
             for stay in day.stays:
                 self.stays.append(stay)
             self.door_days = (self.door_days + [day.door_hours])[-self.config.window_days:]

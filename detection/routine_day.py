@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+UP_FOLLOWED, UP_SETTLED = 0.5, 0.75  # hours: see ``RoutineDay.note_up``
 DAY_START_HOUR = 15  # a routine day runs from 15:00 to 15:00 local: a night and its morning
 # The night, for sleep: 20:00 to 11:00 at the latest, as offsets into a routine day (from 15:00).
 NIGHT_FROM, NIGHT_UNTIL = timedelta(hours=5), timedelta(hours=20)
@@ -78,6 +79,9 @@ class RoutineDay:
     weekend: bool  # the morning is a Saturday or Sunday
     spells: dict[int, float] = field(default_factory=dict)  # half hour begun -> longest quiet, minutes
     wake: float | None = None  # hours after the day's start
+    up: float | None = None  # getting up as learned (``note_up``), hours after the day's start
+    up_from: tuple[float, str, bool] | None = None  # (hours, device, followed): a sign that may be it
+    back_to_bed: bool = False  # the first such sign was followed by the bed, and none since: not up
     door_hours: int = 0  # bit mask of local hours with a door opening
     stays: list[float] = field(default_factory=list)  # bathroom stays, minutes
     night_toilet: int = 0
@@ -94,6 +98,41 @@ class RoutineDay:
     kitchen_at: int = 0  # bit mask of the day's hours (from its start) in which a kitchen visit began
     home_at: int = 0  # bit mask of the day's hours that began with the resident at home...
     hours_noted: int = 0  # ...noted for this many hours so far
+
+    def note_up(self, hours: float, device: str, bed: bool, living: bool) -> None:
+        """Getting up, as the routine learns it: the first sign in the kitchen or living areas (not
+        the door) that something else follows within ``UP_FOLLOWED`` and no bed press follows within
+        ``UP_SETTLED`` (``bed``: this sign is a bed mat pressed). A drink at 04:06 and back to bed is
+        not the morning: learned as one, it makes the usual getting-up time too early to mean
+        anything (house B of the van Kasteren recordings: half his "mornings" were at 04:00-05:20),
+        and until another sign in the kitchen the person is not up (``back_to_bed``).
+
+        >>> from datetime import UTC, datetime
+        >>> day = RoutineDay(datetime(2026, 1, 1, 15, tzinfo=UTC), datetime(2026, 1, 2, 15, tzinfo=UTC), False)
+        >>> day.note_up(13.1, "kitchen", False, True)   # 04:06, a drink
+        >>> day.note_up(13.3, "bed", True, False)       # back to bed
+        >>> day.back_to_bed
+        True
+        >>> day.note_up(17.0, "kitchen", False, True)   # 08:00
+        >>> day.note_up(17.2, "fridge", False, True)
+        >>> day.up is None, day.note_up(18.0, "kitchen", False, True), day.up
+        (True, None, 17.0)
+        """
+        if self.up is not None:
+            return
+        if self.up_from is not None:
+            began, first, followed = self.up_from
+            if hours - began >= UP_SETTLED:
+                self.up_from = None
+                if followed:
+                    self.up = began
+                    return
+            elif bed:
+                self.up_from, self.back_to_bed = None, True
+            elif not followed and device != first and hours - began <= UP_FOLLOWED:
+                self.up_from = (began, first, True)
+        if self.up_from is None and living and not bed:
+            self.up_from, self.back_to_bed = (hours, device, False), False
 
     def note_home(self, hours: float, home: bool) -> None:
         """The resident has been at home (or not) since the last call, up to ``hours`` into the day:
