@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from detection.outings import LEAVING, OUTING  # read "at home" exactly as the model does
+from detection.routine import _BOTH_EDGES
+from detection.routine_day import RoutineDay  # and getting up
 from telecare.domain import DeviceType, HouseholdSpec, Room, SensorEvent
 from telecare.households import load_household_file
 
@@ -246,20 +248,24 @@ def inject_not_up(spec: HouseholdSpec, days: list[Day], n: int, start: datetime,
     """Getting up 3 hours late: the morning's events are removed until the day's wake time + 3 h.
 
     Only on a morning the resident woke up at home (the first sign is not the front door, and they
-    were home the evening before): coming home at 06:00 is not getting up. The wake time is the
-    first sign in the kitchen or living areas that another device (not a bed mat) follows within
-    half an hour: one sign alone is not getting up (a drink at 06:18 and back to bed until 09:26 in
-    house A; house B's kitchen motion sensor firing on its own at 04:40), nor is a night toilet
-    visit the bed mat shows ended back in bed within 45 minutes (house B at 04:44, up at 09:26):
-    removing the three hours after either would take away nothing of the real morning.
+    were home the evening before): coming home at 06:00 is not getting up. The wake time is getting
+    up as the routine model learns it (``RoutineDay.note_up``): the first sign in the kitchen or
+    living areas that another device follows within half an hour and no bed mat press within 45
+    minutes. One sign alone is not getting up (a drink at 06:18 and back to bed until 09:26 in house
+    A; house B's kitchen motion sensor firing on its own at 04:40), nor is a night toilet visit the
+    bed mat shows ended back in bed (house B at 04:44, up at 09:26): removing the three hours after
+    either would take away nothing of the real morning.
     """
-    rooms, beds = _rooms(spec), {d.id for d in spec.devices if d.type is DeviceType.BED}
-    signs = sorted(e for e in days[n] if e[2] and e[1] not in beds)  # turning over in bed is not getting up
-    in_bed = [e[0] for e in days[n] if e[2] and e[1] in beds]
-    room = next((rooms[dev] for _, dev, _ in signs if rooms[dev] in _LIVING), None)
-    wake = next((o for o, dev, _ in signs if rooms[dev] in _LIVING and rooms[dev] not in _DOORS
-                 and len({d for t, d, _ in signs if o <= t <= o + 1800}) >= 2
-                 and not any(o < t <= o + 2700 for t in in_bed)), None)
+    rooms, types = _rooms(spec), {d.id: d.type for d in spec.devices}
+    events = sorted(days[n])
+    room = next((rooms[dev] for _, dev, value in events
+                 if value and rooms[dev] in _LIVING and types[dev] is not DeviceType.BED), None)
+    probe = RoutineDay(STREAM_START, STREAM_START, False)
+    for o, dev, value in events:
+        if value or types[dev] in _BOTH_EDGES and types[dev] is not DeviceType.BED:  # as the model sees them
+            living = rooms[dev] in _LIVING and rooms[dev] not in _DOORS
+            probe.note_up(o / 3600, dev, types[dev] is DeviceType.BED, living)
+    wake = None if probe.up is None else probe.up * 3600
     if wake is None or wake > 8 * 3600 or room in _DOORS or n == 0 or not _home_at(spec, days[n - 1], DAY):
         return None
     days[n] = [e for e in days[n] if e[0] >= wake + 3 * 3600]

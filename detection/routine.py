@@ -231,7 +231,7 @@ class RoutineModel(VersionedState):
                 self.next_sign.learn_one(self.last_sign, minutes, now=self._alerted_quiet)
         day.activity += 1
         local_hour = (DAY_START_HOUR + hours) % 24
-        if hours >= _WAKE_FROM:
+        if hours >= _WAKE_FROM and (event.active or event.device_type is not DeviceType.BED):
             back_to_bed = day.back_to_bed
             day.note_up(hours, event.device, event.device_type is DeviceType.BED and event.active,
                         room in _LIVING and room not in _DOORS)
