@@ -1,4 +1,4 @@
-"""Test data factories: households, event payloads."""
+"""Test data factories: households, event payloads, a routine model on a ticking clock."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from telecare.domain import DeviceSpec, DeviceType, HouseholdSpec, Room
+from detection.routine import RoutineConfig, RoutineModel
+from telecare.domain import AlertSignal, DeviceSpec, DeviceType, HouseholdSpec, Room, SensorEvent
 
 _hub_numbers = count(1)
 
@@ -48,3 +49,27 @@ def user(session, username: str, role: str, households=(), display_name: str = "
 
     ids = [h if isinstance(h, int) else h.id for h in households]
     return create_user(session, username, PASSWORD, role, display_name=display_name, households=ids)
+
+
+ROUTINE_DAY0 = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+class TickedRoutine:
+    """A household's routine model (14 days' learning) fed events in order and checked every
+    ``tick`` of event time in between, as the service's clock does; ``alerts``: (when, alert)."""
+
+    def __init__(self, tick: timedelta = timedelta(minutes=5)) -> None:
+        self.model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+        self.tick = tick
+        self.alerts: list[tuple[datetime, AlertSignal]] = []
+        self.now = ROUTINE_DAY0
+
+    def until(self, when: datetime) -> None:
+        while self.now + self.tick <= when:
+            self.now += self.tick
+            self.alerts += [(self.now, s) for s in self.model.check(self.now) if isinstance(s, AlertSignal)]
+
+    def event(self, at: datetime, device: str, device_type: DeviceType, room: Room, value: float = 1.0) -> None:
+        self.until(at)
+        signals = self.model.learn_one(SensorEvent("h-1", device, device_type, room, at, value))
+        self.alerts += [(at, s) for s in signals if isinstance(s, AlertSignal)]

@@ -3,29 +3,21 @@ hide a silence in the bedroom (house B of the van Kasteren recordings has two su
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from detection.routine import RoutineConfig, RoutineModel
 from detection.safety import SafetyConfig, SafetyMonitor
-from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
+from telecare.domain import DeviceType, Room, SensorEvent
+from tests.factories import ROUTINE_DAY0, TickedRoutine
 
-DAY0 = datetime(2026, 1, 5, tzinfo=UTC)
+DAY0 = ROUTINE_DAY0
 
 
-class Sleeper:
+class Sleeper(TickedRoutine):
     """Asleep 23:00-07:00 on a bed mat, in the kitchen every half hour by day; ticked every 5 minutes."""
 
     def __init__(self, pulsing: bool) -> None:
-        self.model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+        super().__init__()
         self.pulsing = pulsing
-        self.alerts: list[tuple[datetime, AlertSignal]] = []
-        self.now = DAY0
-
-    def event(self, at: datetime, device: str, device_type: DeviceType, room: Room, value: float = 1.0) -> None:
-        while self.now + timedelta(minutes=5) <= at:
-            self.now += timedelta(minutes=5)
-            self.alerts += [(self.now, s) for s in self.model.check(self.now) if isinstance(s, AlertSignal)]
-        self.model.learn_one(SensorEvent("h-1", device, device_type, room, at, value))
 
     def bed(self, at: datetime, value: float) -> None:
         self.event(at, "mat", DeviceType.BED, Room.BEDROOM, value)

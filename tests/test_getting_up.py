@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from detection.routine import RoutineConfig, RoutineModel
-from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
+from telecare.domain import DeviceType, Room
+from tests.factories import ROUTINE_DAY0, TickedRoutine
 
-DAY0 = datetime(2026, 1, 5, tzinfo=UTC)
+DAY0 = ROUTINE_DAY0
 
 
-class NightDrinker:
+class NightDrinker(TickedRoutine):
     """Bed at 23:00 on a mat (pressed all night, or, ``pulsing`` as house B's, for a second whenever
     he turns over); up at ``up`` (hours) to the kitchen (the motion sensor, then the kettle) and busy
     there every half hour until 22:30. On nights with a drink: the kitchen at 04:30, and back to bed
     at 04:40. Ticked every 5 minutes."""
 
     def __init__(self, pulsing: bool) -> None:
-        self.model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+        super().__init__()
         self.pulsing = pulsing
-        self.alerts: list[tuple[datetime, AlertSignal]] = []
-        self.now = DAY0
-
-    def _event(self, at: datetime, device: str, device_type: DeviceType, room: Room, value: float = 1.0) -> None:
-        while self.now + timedelta(minutes=5) <= at:
-            self.now += timedelta(minutes=5)
-            self.alerts += [(self.now, s) for s in self.model.check(self.now) if isinstance(s, AlertSignal)]
-        self.model.learn_one(SensorEvent("h-1", device, device_type, room, at, value))
 
     def day(self, d: int, *, drink: bool, up: float = 7.0) -> None:
         base = DAY0 + timedelta(days=d)
@@ -39,16 +31,16 @@ class NightDrinker:
         for down, rise in lying:
             presses = [down + timedelta(minutes=20 * k) for k in range(int((rise - down) / timedelta(minutes=20)))]
             for at, until in ([(p, p + timedelta(seconds=1)) for p in presses] if self.pulsing else [(down, rise)]):
-                self._event(at, "mat", DeviceType.BED, Room.BEDROOM, 1.0)
-                self._event(until, "mat", DeviceType.BED, Room.BEDROOM, 0.0)
+                self.event(at, "mat", DeviceType.BED, Room.BEDROOM, 1.0)
+                self.event(until, "mat", DeviceType.BED, Room.BEDROOM, 0.0)
             if drink and down < base:
-                self._event(base + timedelta(hours=4, minutes=30), "pir-kitchen", DeviceType.MOTION, Room.KITCHEN)
+                self.event(base + timedelta(hours=4, minutes=30), "pir-kitchen", DeviceType.MOTION, Room.KITCHEN)
         morning = base + timedelta(hours=up, minutes=5)
-        self._event(morning, "pir-kitchen", DeviceType.MOTION, Room.KITCHEN)
-        self._event(morning + timedelta(minutes=5), "kettle", DeviceType.APPLIANCE, Room.KITCHEN)
-        self._event(morning + timedelta(minutes=6), "kettle", DeviceType.APPLIANCE, Room.KITCHEN, 0.0)
+        self.event(morning, "pir-kitchen", DeviceType.MOTION, Room.KITCHEN)
+        self.event(morning + timedelta(minutes=5), "kettle", DeviceType.APPLIANCE, Room.KITCHEN)
+        self.event(morning + timedelta(minutes=6), "kettle", DeviceType.APPLIANCE, Room.KITCHEN, 0.0)
         for k in range(1, int((22.5 - up) * 2)):
-            self._event(morning + timedelta(minutes=30 * k), "pir-kitchen", DeviceType.MOTION, Room.KITCHEN)
+            self.event(morning + timedelta(minutes=30 * k), "pir-kitchen", DeviceType.MOTION, Room.KITCHEN)
 
     def not_up(self, d: int) -> list[datetime]:
         day = DAY0 + timedelta(days=d)

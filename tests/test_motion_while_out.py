@@ -3,35 +3,26 @@ coming home: house B of the van Kasteren recordings has its kitchen sensor fire 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from detection.routine import RoutineConfig, RoutineModel
-from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
+from telecare.domain import DeviceType, Room
+from tests.factories import ROUTINE_DAY0, TickedRoutine
 
-DAY0 = datetime(2026, 1, 5, tzinfo=UTC)
+DAY0 = ROUTINE_DAY0
 DOOR = ("door", DeviceType.CONTACT, Room.FRONT_DOOR)
 KITCHEN = ("pir-kitchen", DeviceType.MOTION, Room.KITCHEN)
 BEDROOM = ("pir-bedroom", DeviceType.MOTION, Room.BEDROOM)
 FRIDGE = ("fridge", DeviceType.CONTACT, Room.KITCHEN)
 
 
-class Resident:
+class Resident(TickedRoutine):
     """Up at 07:00, in the kitchen every half hour until 22:00, out 09:00-13:00; ticked every minute."""
 
     def __init__(self) -> None:
-        self.model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
-        self.alerts: list[tuple[datetime, AlertSignal]] = []
-        self.now = DAY0
+        super().__init__(tick=timedelta(minutes=1))
 
     def at(self, when: datetime, device: tuple[str, DeviceType, Room]) -> None:
-        self.until(when)
-        signals = self.model.learn_one(SensorEvent("h-1", device[0], device[1], device[2], when, 1.0))
-        self.alerts += [(when, s) for s in signals if isinstance(s, AlertSignal)]
-
-    def until(self, when: datetime) -> None:
-        while self.now < when:
-            self.now += timedelta(minutes=1)
-            self.alerts += [(self.now, s) for s in self.model.check(self.now) if isinstance(s, AlertSignal)]
+        self.event(when, *device)
 
     def ordinary_day(self, d: int, evening_until: float = 22) -> None:
         hours = [(7 + k / 2, KITCHEN) for k in range(int((evening_until - 7) * 2) + 1) if not 9 <= 7 + k / 2 <= 13]
