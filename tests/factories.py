@@ -73,3 +73,29 @@ class TickedRoutine:
         self.until(at)
         signals = self.model.learn_one(SensorEvent("h-1", device, device_type, room, at, value))
         self.alerts += [(at, s) for s in signals if isinstance(s, AlertSignal)]
+
+
+DOOR = ("door", DeviceType.CONTACT, Room.FRONT_DOOR)
+KITCHEN = ("pir-kitchen", DeviceType.MOTION, Room.KITCHEN)
+BEDROOM = ("pir-bedroom", DeviceType.MOTION, Room.BEDROOM)
+FRIDGE = ("fridge", DeviceType.CONTACT, Room.KITCHEN)
+
+
+class SettledResident(TickedRoutine):
+    """Up at 07:00, in the kitchen every half hour until 22:00, out 09:00-13:00; ticked every minute."""
+
+    def __init__(self) -> None:
+        super().__init__(tick=timedelta(minutes=1))
+
+    def at(self, when: datetime, device: tuple[str, DeviceType, Room]) -> None:
+        self.event(when, *device)
+
+    def ordinary_day(self, d: int, evening_until: float = 22) -> None:
+        hours = [(7 + k / 2, KITCHEN) for k in range(int((evening_until - 7) * 2) + 1) if not 9 <= 7 + k / 2 <= 13]
+        for hour, device in sorted([*hours, (9, DOOR), (13, DOOR)]):
+            self.at(ROUTINE_DAY0 + timedelta(days=d, hours=hour), device)
+
+    def settled(self, days: int = 16) -> SettledResident:
+        for d in range(days):
+            self.ordinary_day(d)
+        return self
