@@ -48,8 +48,13 @@ class RoutineConfig:
         Wider than the time of day's margins: a sign has fewer days behind it, and one day's long
         quiet after it is not yet in them.
     door_rare_fraction
-        A night-hour door opening is unusual if it happened on at most this fraction of learned days.
-        A door opening while the person seems out (the last sign was the door) is a return, not an exit.
+        A night exit is unusual if one was seen in the same hour on at most this fraction of learned
+        days. A door opening while the person seems out (the last sign was the door) is a return,
+        not an exit.
+    exit_after
+        Such a door opening is an exit once nothing inside has been seen for this long after it:
+        someone who opens the door to look out, or comes home while the sensors had them in, is
+        seen inside again within it.
     """
 
     learning_days: int = 14
@@ -64,6 +69,7 @@ class RoutineConfig:
     bathroom_margin: float = 1.3
     night_hours: tuple[int, ...] = (23, 0, 1, 2, 3, 4)
     door_rare_fraction: float = 0.1
+    exit_after: timedelta = timedelta(minutes=5)
     outing_quantile: float = 1.0
     sign_margin: float = 2.5
     sign_extra: timedelta = timedelta(minutes=30)
@@ -82,7 +88,7 @@ class RoutineDay:
     up: float | None = None  # getting up as learned (``note_up``), hours after the day's start
     up_from: tuple[float, str, bool] | None = None  # (hours, device, followed): a sign that may be it
     back_to_bed: bool = False  # the first such sign was followed by the bed, and none since: not up
-    door_hours: int = 0  # bit mask of local hours with a door opening
+    door_hours: int = 0  # bit mask of local hours with an exit at night (``RoutineModel._night_exit``)
     stays: list[float] = field(default_factory=list)  # bathroom stays, minutes
     night_toilet: int = 0
     kitchen: int = 0

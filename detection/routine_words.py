@@ -124,10 +124,11 @@ def long_bathroom(room: str, since: datetime, stay: timedelta, usual: float, vis
     return summary, evidence
 
 
-def night_door(device: str, room: str, at: datetime, hour: int, seen: int, days: int, tz: str) -> Explained:
+def night_door(device: str, room: str, at: datetime, now: datetime, hour: int, seen: int, days: int,
+               tz: str) -> Explained:
     summary = (
         f"{'Front' if room == Room.FRONT_DOOR else 'Back'} door opened at {local_time(at, tz)}, "
-        f"in the night. In the last {days} days it was opened between {hour:02d}:00 and "
-        f"{(hour + 1) % 24:02d}:00 on {seen} days."
+        f"in the night, and nobody has been seen inside since ({duration(now - at)}). In the last "
+        f"{days} days it was opened between {hour:02d}:00 and {(hour + 1) % 24:02d}:00 on {seen} days."
     )
-    return summary, {"device": device, "days_with_door_this_hour": seen, "days": days}
+    return summary, {"device": device, "opened": at.isoformat(), "days_with_door_this_hour": seen, "days": days}
