@@ -41,7 +41,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 16: in or out, outings and nights away in their own part (RoutineModel state 15).
 # 17: a drink in the night and back to bed is not learned as getting up (RoutineModel state 16).
 # 18: a door opened at night is an exit once nothing inside follows (RoutineModel state 17).
-STATE_VERSION = 18
+# 19: the bed mats in their own part (RoutineModel state 18).
+STATE_VERSION = 19
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 from river.utils import SortedWindow
 
 from detection import routine_words as words
+from detection.bed_mats import BedMats
 from detection.company import Company
 from detection.mornings import Mornings
 from detection.next_sign import NextSign
@@ -68,14 +69,15 @@ Signal = AlertSignal | ClearSignal
 # 12: the quiet after each daytime sign (``next_sign``, ``detection.next_sign``)
 # 13: motion seen alone while out is not the resident coming home (``stray``); company learns
 #     overlapping motion sensors at night (Company state 2); bed mats that only pulse are not
-#     occupancy mats (``_note_bed``)
+#     occupancy mats (``detection.bed_mats``)
 # 14: nights away remember whether they were alerted on, and a night out that raised not_returned
 #     counts once the resident is back
 # 15: in or out, outings and nights away in their own part (``detection.outings.Whereabouts``)
 # 16: getting up learned only when the first morning sign is not followed by the bed
 #     (``RoutineDay.note_up``)
 # 17: a door opened at night waits for a sign inside before it is an exit (``exit_pending``)
-STATE_VERSION = 17
+# 18: the bed mats in their own part (``detection.bed_mats.BedMats``)
+STATE_VERSION = 18
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -85,9 +87,6 @@ _DOORS = frozenset({Room.FRONT_DOOR, Room.BACK_DOOR})
 ABSENCE = frozenset({AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.NOT_RETURNED, AlertKind.LONG_BATHROOM})
 _STIRRING = timedelta(minutes=30)
 _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate visits
-# A bed mat with at least ``_HOLDING`` of its presses held ``_HELD`` or more shows someone lying on
-# it; judged once ``_PRESSES_KNOWN`` presses were seen (``RoutineModel._note_bed``).
-_HELD, _HOLDING, _PRESSES_KNOWN = timedelta(minutes=10), 0.1, 20
 _WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
 _EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
@@ -152,11 +151,7 @@ class RoutineModel(VersionedState):
         self.last_presence: datetime | None = None
         self.last_room: str | None = None
         self.where = Whereabouts(self.config.window_days, timezone)  # in or out, outings, nights away
-        self.beds: set[str] = set()  # bed mats pressed: in bed, where long quiet is sleep
-        self.has_bed = False  # a bed mat that shows someone lying on it (``_note_bed``)
-        self.pressed: dict[str, datetime] = {}  # bed mat -> when its press began
-        self.bed_presses = self.bed_holds = 0  # presses seen, and those held for ``_HELD`` or more
-        self.up_since: datetime | None = None  # the bed mats were all released then
+        self.bed = BedMats()  # in bed, where long quiet is sleep; and whether the mats can tell
         self.room_since: datetime | None = None
         self.rest_from: datetime | None = None  # the last sign of the person other than a bed mat
         self.last_kitchen: datetime | None = None
@@ -198,7 +193,7 @@ class RoutineModel(VersionedState):
         if self.last_presence is not None and ts <= self.last_presence:
             return []  # late: time never moves backwards
         if event.device_type is DeviceType.BED:
-            self._note_bed(event)
+            self.bed.note(event)
         signals = self._roll(ts)
         day = self.day
         assert day is not None
@@ -213,10 +208,10 @@ class RoutineModel(VersionedState):
                 day.note_quiet(self.rest_from, ts, self.where.out)
             self.rest_from = ts
         if (  # with a bed mat, getting up is leaving the bed for 45 minutes or more
-            day.wake is None and self.has_bed and self.up_since is not None and not self.beds
-            and ts - self.up_since >= _UP_FOR and self.up_since >= day.start + timedelta(hours=_WAKE_FROM)
+            day.wake is None and self.has_bed and (up_since := self.bed.up_since) is not None
+            and ts - up_since >= _UP_FOR and up_since >= day.start + timedelta(hours=_WAKE_FROM)
         ):
-            day.wake = (self.up_since - day.start).total_seconds() / 3600
+            day.wake = (up_since - day.start).total_seconds() / 3600
             signals += self._clear(AlertKind.NOT_UP, ts, "Up and about")
         # Quiet that ends now and had an absence alert is held back, whichever day it ends in: learned
         # only if quiet like it comes back on other days (``QuietSpells.hold_day``).
@@ -289,27 +284,6 @@ class RoutineModel(VersionedState):
             self.exit_pending = None  # seen inside after the door: looking out, or coming home
         self.spell_counts = not self.where.out and not self.in_bed
         return signals
-
-    def _note_bed(self, event: SensorEvent) -> None:
-        """A bed mat pressed or released; whether the home's mats show someone lying in bed.
-
-        An occupancy mat is pressed for the night. Some mats only pulse for a second when the person
-        moves on them (house B's two: a median press of one second, 19 of 4,670 presses held for
-        ten minutes or more, some of those stuck for days): such a mat is a movement sensor on the
-        bed, and the home is judged as one without a bed mat (quiet in the bedroom learned apart,
-        getting up seen in the kitchen), or a stuck mat would hide every silence in the bedroom.
-        """
-        if event.active:
-            self.pressed.setdefault(event.device, event.ts)
-            self.beds.add(event.device)
-        else:
-            began = self.pressed.pop(event.device, None)
-            if began is not None:
-                self.bed_presses += 1
-                self.bed_holds += event.ts - began >= _HELD
-            self.beds.discard(event.device)
-        self.has_bed = self.bed_presses < _PRESSES_KNOWN or self.bed_holds >= _HOLDING * self.bed_presses
-        self.up_since = None if self.beds else event.ts
 
     def hub_status(self, online: bool, at: datetime) -> None:
         """The hub went offline or came back: a day with a gap is not learned, and quiet restarts."""
@@ -395,7 +369,12 @@ class RoutineModel(VersionedState):
 
         A mat that stays on while the person is seen in the kitchen is a bag on the bed, not sleep.
         """
-        return self.has_bed and bool(self.beds) and self.last_room == Room.BEDROOM
+        return self.has_bed and self.bed.pressed_now and self.last_room == Room.BEDROOM
+
+    @property
+    def has_bed(self) -> bool:
+        """The home has a bed mat that shows someone lying on it (``detection.bed_mats``)."""
+        return self.bed.shows_lying
 
     # ------------------------------------------------------------------ detectors
     @property
