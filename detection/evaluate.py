@@ -40,6 +40,7 @@ from pathlib import Path
 
 from detection.baseline import FixedRules
 from detection.engine import DetectionEngine
+from detection.in_service import SimulatedResponder
 from detection.replay import AlertGrouper, drive, household_events, read_events_file
 from detection.routine import RoutineConfig
 from detection.safety import SafetyConfig
@@ -65,6 +66,7 @@ BEHAVIOURAL = {
 SIM_CLASS = {"fall": "fall", "not_up": "not_up", "night_wandering": "night_exit",
              "long_bathroom": "long_bathroom", **{t: t for t in TRENDS}}
 METHODS = ("routine", "fixed rules")
+IN_SERVICE = "in service"  # the routine model with every alert resolved by a simulated responder
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--household", metavar="FILE", help="evaluate your own household file...")
     add("--events", metavar="FILE", help="...its events file...")
     add("--truth", metavar="FILE", help="...and its ground truth (JSON Lines as `telecare simulate` writes)")
+    add("--responders", action="store_true",
+        help="also run the routine model in service: a simulated responder resolves every alert 30 min "
+             "after it is raised (genuine if it is about an injected anomaly, a false alarm otherwise) and "
+             "the verdicts adjust the home's limits as in the live service (detection.in_service)")
     add("--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
     add("--set", action="append", default=[], metavar="NAME=VALUE", dest="config",
         help="change one of the routine model's margins (a RoutineConfig field; durations in minutes), "
@@ -154,7 +160,8 @@ def run(args: argparse.Namespace) -> int:
             recipes += kasteren_recipes(args.streams, args.seed, args.learning_days, str(args.kasteren_dir))
     results: list[Result] = []
     with ProcessPoolExecutor(max_workers=args.jobs or None) as pool:
-        for n, out in enumerate(pool.map(partial(score_recipe, config=config), recipes), start=1):
+        methods = (METHODS[0], IN_SERVICE, *METHODS[1:]) if args.responders else METHODS
+        for n, out in enumerate(pool.map(partial(score_recipe, config=config, methods=methods), recipes), start=1):
             results += out
             print(f"\revaluated {n}/{len(recipes)} streams", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
@@ -260,7 +267,8 @@ def make(method: str, learning: int, config: Mapping[str, object] | None = None)
     return DetectionEngine(plain, model=lambda hub, tz, _c: FixedRules(hub, tz))
 
 
-def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None) -> list[Result]:
+def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None,
+                 methods: Sequence[str] = METHODS) -> list[Result]:
     """Replay one recipe's stream through each method; ``config``: RoutineConfig fields changed."""
     group, spec, events, truths, days, learning = build(recipe)
     if not events:
@@ -268,12 +276,20 @@ def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None) -> l
     monitored_from = events[0].ts.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=learning)
     end = events[0].ts + timedelta(days=days)
     results = []
-    for method in METHODS:
+    for method in methods:
         grouper = AlertGrouper()
         alerts = []
-        for at, signal in drive(make(method, learning, config), spec, events, extend=end - events[-1].ts):
+        engine = make("routine" if method == IN_SERVICE else method, learning, config)
+        responder = None
+        if method == IN_SERVICE:
+            responder = SimulatedResponder(engine, spec.hub, lambda at, kind: any(_about(t, at, kind) for t in truths))
+        for at, signal in drive(engine, spec, events, extend=end - events[-1].ts):
+            if responder is not None:
+                responder.until(at)
             if grouper.feed(at, signal) is not None and isinstance(signal, AlertSignal):
                 alerts.append((at, signal.kind.value))
+                if responder is not None:
+                    responder.alerted(signal)
         results.append(score(group, method, alerts, truths, monitored_from, end))
     return results
 
@@ -282,25 +298,35 @@ def score(group, method, alerts, truths, monitored_from, end) -> Result:
     used: set[int] = set()
     result = Result(group, method, not truths, max(0.0, (end - monitored_from) / timedelta(days=1)), 0)
     for truth in truths:
-        horizon = TREND_HORIZON if truth.cls in TRENDS else ACUTE_HORIZON
-        hits = [i for i, (at, kind) in enumerate(alerts)
-                if kind in MATCH[truth.cls] and truth.start - timedelta(minutes=5) <= at <= truth.start + horizon]
+        hits = [i for i, (at, kind) in enumerate(alerts) if _finds(truth, at, kind)]
         used.update(hits)
         delay = (alerts[hits[0]][0] - truth.start) / timedelta(minutes=1) if hits else None
         result.found.append((truth.cls, delay))
     for i, (at, kind) in enumerate(alerts):
         if i in used or kind not in BEHAVIOURAL or at < monitored_from:
             continue
-        near = any(t.start - timedelta(hours=1) <= at <= t.end + timedelta(hours=12)
-                   or (t.cls in TRENDS and at >= t.start and kind in MATCH[t.cls]) for t in truths)
-        if not near:
+        if not any(_about(t, at, kind) for t in truths):
             result.false_alerts += 1
     return result
 
 
+def _finds(truth: Truth, at: datetime, kind: str) -> bool:
+    """An alert of ``kind`` at ``at`` finds the injected ``truth``: a matching kind, in time."""
+    horizon = TREND_HORIZON if truth.cls in TRENDS else ACUTE_HORIZON
+    return kind in MATCH[truth.cls] and truth.start - timedelta(minutes=5) <= at <= truth.start + horizon
+
+
+def _about(truth: Truth, at: datetime, kind: str) -> bool:
+    """The alert is about ``truth``: it finds it, or came while it lasted (a fall that goes on into
+    the next morning is also not up), or is a matching trend since it began. Not a false alert."""
+    return (_finds(truth, at, kind) or truth.start - timedelta(hours=1) <= at <= truth.end + timedelta(hours=12)
+            or (truth.cls in TRENDS and at >= truth.start and kind in MATCH[truth.cls]))
+
+
 def format_table(results: list[Result]) -> str:
     rows = ["group        method       class                    n  recall  median delay  worst delay"]
-    groups = sorted({(r.group, r.method) for r in results}, key=lambda g: (g[0], METHODS.index(g[1])))
+    order = (METHODS[0], IN_SERVICE, *METHODS[1:])
+    groups = sorted({(r.group, r.method) for r in results}, key=lambda g: (g[0], order.index(g[1])))
     for group, method in groups:
         mine = [r for r in results if r.group == group and r.method == method]
         found: dict[str, list] = defaultdict(list)

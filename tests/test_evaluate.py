@@ -103,3 +103,31 @@ def test_evaluate_measures_the_model_with_a_limit_changed_and_refuses_a_field_it
     assert usual >= 45 and fall_delay("--set", "quiet_floor=20") < usual
     assert main([*files, "--set", "margin=2"]) == 2
     assert "--set margin=2: no such field of RoutineConfig" in capsys.readouterr().err
+
+
+def test_evaluate_with_responders_adds_rows_for_the_model_in_service(tmp_path, capsys):
+    code = main([*_your_own_files(tmp_path, "night_wandering@20T02:30"), "--responders"])
+    rows = [x.split() for x in capsys.readouterr().out.splitlines() if x.startswith("files")]
+    assert code == 0
+    assert [r[5] for r in rows if r[1:3] == ["in", "service"] and r[3] == "night_exit"] == ["1.00"]
+    assert [r[4] for r in rows if r[1] == "routine" and r[2] == "night_exit"] == ["1.00"]
+
+
+def test_a_simulated_responder_answers_false_alerts_and_the_home_gets_more_patient_for_that_kind_only():
+    from detection.in_service import SimulatedResponder
+    from detection.replay import make_engine
+    from telecare.domain import AlertKind, AlertSignal
+
+    engine = make_engine()
+    engine.add_household("h", "UTC")
+    fall = T + timedelta(days=3)
+    responder = SimulatedResponder(engine, "h", lambda at, kind: at == fall)
+    kinds = (AlertKind.INACTIVITY, AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.INACTIVITY)
+    for day, kind in enumerate(kinds):
+        responder.alerted(AlertSignal("h", kind, T + timedelta(days=day), "", f"k{day}", "urgent",
+                                      {"quiet_since": (T + timedelta(days=day, hours=-2)).isoformat()}))
+    responder.until(T + timedelta(days=2))  # two false alarms answered, the not_up not yet
+    assert engine.routines["h"].tolerance == {"inactivity": 1.5}
+    responder.until(T + timedelta(days=4))  # a false not_up, and a genuine inactivity (the fall)
+    assert engine.routines["h"].tolerance == {"inactivity": 1.25, "not_up": 1.25}
+    assert responder.confirmed == [fall - timedelta(hours=2)]
