@@ -42,7 +42,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 17: a drink in the night and back to bed is not learned as getting up (RoutineModel state 16).
 # 18: a door opened at night is an exit once nothing inside follows (RoutineModel state 17).
 # 19: the bed mats in their own part (RoutineModel state 18).
-STATE_VERSION = 19
+# 20: quiet a responder found a false alarm is learned at once (RoutineModel state 19).
+STATE_VERSION = 20
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})
@@ -160,6 +161,15 @@ class DetectionEngine:
         if not hasattr(routine, "confirm_quiet"):  # none, or the fixed rules of the evaluation
             return False
         changed = [routine.confirm_quiet(b) for b in began]  # every one applied: no short cut
+        return any(changed)
+
+    def dismiss_quiet(self, hub: str, began: Iterable[datetime]) -> bool:
+        """Responders found the inactivity alerts on quiet that began at these times false alarms:
+        that quiet is learned as the routine at once. Whether the home's model changed."""
+        routine = self.routines.get(hub)
+        if not hasattr(routine, "dismiss_quiet"):
+            return False
+        changed = [routine.dismiss_quiet(b) for b in began]
         return any(changed)
 
     def monitoring(self, hub: str) -> bool:

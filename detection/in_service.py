@@ -2,9 +2,10 @@
 simulated responder, and the verdicts adjust the home's limits as they do in the live service.
 
 The plain evaluation scores a model that no responder ever answers: each of a home's false alerts
-comes back as often as what caused it does. In service, a responder resolves each alert, and each
-net ``false_alarm`` of a kind widens that home's limit for it (``detection.feedback``), while a
-``genuine`` absence alert keeps its quiet from ever being learned as routine. Here the responder is
+comes back as often as what caused it does. In service, a responder resolves each alert and the
+verdicts reach the model (``detection.feedback``): a false inactivity alert teaches that quiet as
+routine, a net ``false_alarm`` of another kind widens that home's limit for it, and a ``genuine``
+absence alert keeps its quiet from ever being learned as routine. Here the responder is
 the ground truth: an alert is ``genuine`` if it is about an injected anomaly (found it, or came
 while it lasted), a ``false_alarm`` otherwise, given ``VERDICT_AFTER`` the alert. A real team
 answers more slowly and sometimes wrongly; this row shows what the feedback can do, not what a
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 from detection.engine import DetectionEngine
 from detection.feedback import ADJUSTABLE, MEMORY, tolerance
 from detection.routine import ABSENCE
-from telecare.domain import AlertSignal
+from telecare.domain import AlertKind, AlertSignal
 
 VERDICT_AFTER = timedelta(minutes=30)
 _ADJUSTABLE = frozenset(k.value for k in ADJUSTABLE)
@@ -37,16 +38,15 @@ class SimulatedResponder:
     Examples
     --------
     >>> from datetime import UTC
-    >>> from telecare.domain import AlertKind
     >>> engine = DetectionEngine()
     >>> _ = engine.add_household("h", "UTC")
     >>> r = SimulatedResponder(engine, "h", genuine=lambda at, kind: False)
     >>> t = datetime(2026, 1, 20, 11, tzinfo=UTC)
     >>> for day in range(2):
-    ...     r.alerted(AlertSignal("h", AlertKind.INACTIVITY, t + timedelta(days=day), "", "k", "urgent", {}))
+    ...     r.alerted(AlertSignal("h", AlertKind.NOT_UP, t + timedelta(days=day), "", "k", "urgent", {}))
     >>> r.until(t + timedelta(days=1, hours=1))
     >>> engine.routines["h"].tolerance
-    {'inactivity': 1.5}
+    {'not_up': 1.5}
     """
 
     def __init__(self, engine: DetectionEngine, hub: str, genuine: Callable[[datetime, str], bool],
@@ -55,6 +55,7 @@ class SimulatedResponder:
         self.pending: list[tuple[datetime, str, bool, datetime | None]] = []  # (due, kind, genuine, quiet since)
         self.verdicts: list[tuple[datetime, str, bool]] = []  # (given, kind, genuine)
         self.confirmed: list[datetime] = []  # quiet that genuine absence alerts were about
+        self.dismissed: list[datetime] = []  # quiet that false inactivity alerts were about
 
     def alerted(self, signal: AlertSignal) -> None:
         kind = signal.kind.value
@@ -71,10 +72,12 @@ class SimulatedResponder:
             self.verdicts.append((given, kind, genuine))
             if genuine and kind in _ABSENCE and began is not None:
                 self.confirmed.append(began)
+            elif not genuine and kind == AlertKind.INACTIVITY.value and began is not None:
+                self.dismissed.append(began)
         recent = Counter((kind, genuine) for given, kind, genuine in self.verdicts
                          if given >= now - MEMORY and kind in _ADJUSTABLE)
         widened = {kind: tolerance(recent[kind, False], recent[kind, True]) for kind, _ in recent}
         self.engine.set_tolerance(self.hub, {kind: f for kind, f in widened.items() if f > 1.0})
-        if any(genuine for _, _, genuine, _ in due):
-            self.engine.confirm_quiet(self.hub, self.confirmed)
+        self.engine.confirm_quiet(self.hub, self.confirmed)
+        self.engine.dismiss_quiet(self.hub, self.dismissed)
 

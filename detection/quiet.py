@@ -127,8 +127,8 @@ class QuietSpells(VersionedState):
 
     # 2: each half hour's spells in a compact array, oldest first; 3: bedroom and elsewhere apart;
     # 4: held spells; 5: held spells keep when they began and whether they were learned since, and
-    # spells confirmed as genuine trouble are never learned
-    STATE_VERSION = 5
+    # spells confirmed as genuine trouble are never learned; 6: spells found a false alarm are learned at once
+    STATE_VERSION = 6
     # The half hour of the last quiet spell asked about (a tick asks about the same one every
     # minute), and the limits worked out since the last learned day, by place and half hour.
     CACHES = ("_asked", "_limits")
@@ -161,6 +161,7 @@ class QuietSpells(VersionedState):
         # here for the window, so a responder's later verdict can unlearn them (``confirm``).
         self.held = array("d")
         self.confirmed = array("d")  # when each spell a responder confirmed as genuine began
+        self.dismissed = array("d")  # ...and each spell whose alert a responder found a false alarm
         self.days = 0  # days learned or held
 
     def slot(self, ts: datetime) -> int:
@@ -241,6 +242,39 @@ class QuietSpells(VersionedState):
         self._store(held)
         return True
 
+    def dismiss(self, began: datetime) -> bool:
+        """A responder found the alert on the quiet spell that began at ``began`` a false alarm: the
+        quiet was this person's routine. It is learned at once, where and when it began, instead of
+        once it has come back on ``ABSORB_DAYS`` days; so quiet like it is not alerted on again,
+        while quiet at other times of day is judged as before (a home made deaf all day by one
+        evening's false alarm finds a fall at noon later). A verdict that comes before the spell
+        ends is remembered for when it does. Returns whether anything changed.
+
+        >>> from datetime import datetime, timedelta, UTC
+        >>> q = QuietSpells(28, "UTC")
+        >>> for d in range(10):
+        ...     q.learn_day({q.slot(datetime(2026, 1, 5, 19, 30, tzinfo=UTC)): 40.0})
+        >>> evening = datetime(2026, 1, 15, 19, 30, tzinfo=UTC)
+        >>> q.dismiss(evening), q.dismiss(evening)   # said while the quiet goes on; said again
+        (True, False)
+        >>> q.hold(evening, 150.0)   # it ends: learned at once
+        >>> q.limit(evening + timedelta(days=1)).usual, q.limit(evening + timedelta(days=1, hours=-8)).usual
+        (150.0, -1.0)
+        """
+        at = began.timestamp()
+        if at in self.dismissed or at in self.confirmed:
+            return False
+        self.dismissed.append(at)
+        del self.dismissed[:-CONFIRMED_KEPT]
+        held = self._held()
+        for spell in held:
+            if spell[0] == at and not spell[4]:
+                self._learn(int(spell[2]), spell[3])
+                spell[4] = self.days + 1
+                self._limits = None
+        self._store(held)
+        return True
+
     def _held(self) -> list[list[float]]:
         """The held spells: [began (epoch seconds, or NOT_ALERTED), day number, place and half hour,
         minutes, 0 or, once learned, the day number it was learned on + 1]."""
@@ -275,9 +309,11 @@ class QuietSpells(VersionedState):
                if m <= LONGEST_NORMAL and (b == NOT_ALERTED or b not in self.confirmed)]
         held += new
         near = self._near(held)
-        # Only spells near today's can have begun to recur today.
+        # Only spells near today's can have begun to recur today. A spell already found a false
+        # alarm is routine now.
         absorbed = {i for spell in new for i in near(spell[2])
                     if not held[i][4] and self._recurs(held, near, i)}
+        absorbed |= {len(held) - len(new) + k for k, spell in enumerate(new) if spell[0] in self.dismissed}
         for i in sorted(absorbed):
             self._learn(int(held[i][2]), held[i][3])
             held[i][4] = self.days + 1  # learned, with the others absorbed on this day

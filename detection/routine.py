@@ -30,7 +30,6 @@ During the first ``learning_days`` days nothing is scored: only the safety rules
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -77,7 +76,8 @@ Signal = AlertSignal | ClearSignal
 #     (``RoutineDay.note_up``)
 # 17: a door opened at night waits for a sign inside before it is an exit (``exit_pending``)
 # 18: the bed mats in their own part (``detection.bed_mats.BedMats``)
-STATE_VERSION = 18
+# 19: quiet a responder found a false alarm is learned at once (QuietSpells state 6, ``alerted_signs``)
+STATE_VERSION = 19
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -90,6 +90,7 @@ _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate v
 _WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
 _EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
+_SIGNS_KEPT = 16  # alerted quiet spells after a sign remembered for a responder's verdict
 _DAYTIME_SIGNS = (8, 20)
 
 
@@ -166,6 +167,9 @@ class RoutineModel(VersionedState):
                                   floor=c.quiet_floor / timedelta(minutes=1), min_days=c.sign_min_days)
         self.last_sign = ""  # "device:1" opened (or seen), "device:0" closed; "" outside the daytime
         self.last_sign_type: DeviceType | None = None  # its device type, for the summary's words
+        # Alerted quiet spells that began after a sign and have ended (began, epoch seconds; the
+        # sign; minutes), newest last: a responder's later false-alarm verdict teaches the sign too.
+        self.alerted_signs: list[tuple[float, str, float]] = []
         self.mornings = Mornings(w)
         self.door_days: list[int] = []  # bit masks of night door hours, newest last
         # A door opening at night, waiting ``exit_after`` for a sign inside: (the door event, its
@@ -219,6 +223,9 @@ class RoutineModel(VersionedState):
             minutes = (ts - self.last_presence) / timedelta(minutes=1)
             if self._alerted_quiet:
                 self.quiet.hold(self.last_presence, minutes, self._quiet_place)
+                if self.last_sign:
+                    self.alerted_signs = [*self.alerted_signs, (self.last_presence.timestamp(), self.last_sign,
+                                                                minutes)][-_SIGNS_KEPT:]
             else:
                 self.quiet.note(day.spells, self.last_presence, minutes, self._quiet_place)
             # Learned whether or not the quiet was alerted on, as long as the time of day's limit
@@ -334,9 +341,8 @@ class RoutineModel(VersionedState):
             asleep = not self.has_bed and hours <= latest and _EVENING <= since < latest
         else:
             asleep = False
+        # Not widened by false alarms: the quiet they were about is learned instead (``dismiss_quiet``).
         limit = self._quiet_limit(seen)
-        if (wider := self._widen(AlertKind.INACTIVITY)) > 1.0:  # never past the absolute limit
-            limit = replace(limit, limit=min(limit.limit * wider, max(limit.limit, self.quiet.cap)))
         if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
             signals += self._inactivity(now, quiet, limit)
         # The bathroom is judged when the person is up: out of bed, or (no bed sensor) went in at a
@@ -478,6 +484,17 @@ class RoutineModel(VersionedState):
         began is no habit of staying away. Whether it changed anything (see ``QuietSpells.confirm``)."""
         night = self.where.confirm(began)
         return self.quiet.confirm(began) or night
+
+    def dismiss_quiet(self, began: datetime) -> bool:
+        """A responder resolved the inactivity alert on the quiet that began at ``began`` as a false
+        alarm: that quiet is learned as routine at once, by the time of day and by the sign it began
+        with (``QuietSpells.dismiss``), so the same quiet is not alerted on again while quiet at
+        other times is judged as before. Whether it changed anything."""
+        changed = self.quiet.dismiss(began)
+        for at, sign, minutes in self.alerted_signs:
+            if changed and at == began.timestamp():
+                self.next_sign.learn_one(sign, minutes, now=True)
+        return changed
 
     def _clear(self, kind: AlertKind, ts: datetime, what: str) -> list[Signal]:
         if self.open.pop(kind.value, None) is None:

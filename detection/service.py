@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.service import AlertChange, apply_clear, apply_signal
 from detection.engine import STATE_VERSION, DetectionEngine
-from detection.feedback import confirmed_quiet, tolerances
+from detection.feedback import confirmed_quiet, dismissed_quiet, tolerances
 from detection.replay import drive
 from detection.safety import SafetyConfig, Signal
 from telecare import metrics
@@ -254,6 +254,7 @@ class DetectionService:
         with self._lock, session_scope(self.factory) as session:
             widened = tolerances(session, now)
             confirmed = confirmed_quiet(session, now)
+            dismissed = dismissed_quiet(session, now)
             for household in session.scalars(select(Household)):
                 hub = household.hub
                 if hub not in self._household_ids:
@@ -266,6 +267,8 @@ class DetectionService:
                 self.engine.set_tolerance(hub, widened.get(household.id, {}))
                 if self.engine.confirm_quiet(hub, confirmed.get(household.id, ())):
                     self._dirty.add(hub)  # a learned spell was unlearned: saved with the next snapshot
+                if self.engine.dismiss_quiet(hub, dismissed.get(household.id, ())):
+                    self._dirty.add(hub)
                 if household.status == "learning" and self.engine.monitoring(hub):
                     household.status = "monitoring"
         self._context_at = now

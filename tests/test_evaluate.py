@@ -113,7 +113,7 @@ def test_evaluate_with_responders_adds_rows_for_the_model_in_service(tmp_path, c
     assert [r[4] for r in rows if r[1] == "routine" and r[2] == "night_exit"] == ["1.00"]
 
 
-def test_a_simulated_responder_answers_false_alerts_and_the_home_gets_more_patient_for_that_kind_only():
+def test_a_simulated_responder_answers_every_alert_and_the_verdicts_reach_the_home_s_model():
     from detection.in_service import SimulatedResponder
     from detection.replay import make_engine
     from telecare.domain import AlertKind, AlertSignal
@@ -122,12 +122,14 @@ def test_a_simulated_responder_answers_false_alerts_and_the_home_gets_more_patie
     engine.add_household("h", "UTC")
     fall = T + timedelta(days=3)
     responder = SimulatedResponder(engine, "h", lambda at, kind: at == fall)
-    kinds = (AlertKind.INACTIVITY, AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.INACTIVITY)
+    kinds = (AlertKind.NOT_UP, AlertKind.NOT_UP, AlertKind.INACTIVITY, AlertKind.INACTIVITY)
     for day, kind in enumerate(kinds):
         responder.alerted(AlertSignal("h", kind, T + timedelta(days=day), "", f"k{day}", "urgent",
                                       {"quiet_since": (T + timedelta(days=day, hours=-2)).isoformat()}))
-    responder.until(T + timedelta(days=2))  # two false alarms answered, the not_up not yet
-    assert engine.routines["h"].tolerance == {"inactivity": 1.5}
-    responder.until(T + timedelta(days=4))  # a false not_up, and a genuine inactivity (the fall)
-    assert engine.routines["h"].tolerance == {"inactivity": 1.25, "not_up": 1.25}
-    assert responder.confirmed == [fall - timedelta(hours=2)]
+    responder.until(T + timedelta(days=2))  # two false not_up answered, 30 min after each
+    assert engine.routines["h"].tolerance == {"not_up": 1.5}
+    responder.until(T + timedelta(days=4))  # a false inactivity alert, and a genuine one (the fall)
+    assert engine.routines["h"].tolerance == {"not_up": 1.5}  # inactivity is never widened...
+    quiet = engine.routines["h"].quiet
+    assert list(quiet.dismissed) == [(T + timedelta(days=2, hours=-2)).timestamp()]  # ...its quiet is learned
+    assert list(quiet.confirmed) == [(fall - timedelta(hours=2)).timestamp()]

@@ -1,55 +1,53 @@
-"""Responders' verdicts: false alarms make that home's learned alert of that kind more patient."""
+"""Responders' verdicts: a false inactivity alert teaches that quiet; false alarms of other kinds make that
+home's learned alert of that kind more patient."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pytest
+from datetime import datetime, timedelta
 
 from alerts.actions import resolve
 from alerts.service import apply_signal
-from detection.engine import DetectionEngine
-from detection.replay import drive, household_events
 from detection.safety import SafetyConfig
 from detection.service import DetectionService
-from simulator.scenarios import parse_scenario
-from simulator.simulation import build_homes
 from telecare.clock import ManualClock
 from telecare.db import session_scope
 from telecare.domain import AlertKind, AlertSignal
+from tests.factories import DOOR, KITCHEN, ROUTINE_DAY0, SettledResident
 from tests.web_app import NOW, world  # noqa: F401 - fixtures
 
 
-@pytest.fixture(scope="module")
-def fall_in_the_afternoon():
-    [home] = build_homes(1, seed=5, days=24, personas=["early_riser"],
-                         scenarios=[parse_scenario("fall@17T15:30"), parse_scenario("not_up@20")])
-    return household_events(home.household, home.events())
+class Napper(SettledResident):
+    """A settled resident (16 days: the kitchen every half hour, 07:00-22:00) who, from day 16 on,
+    sometimes sits quiet for a while after being in the kitchen."""
+
+    def quiet_day(self, d: int, since: float, until: float) -> datetime:
+        """Day ``d`` as usual, but nothing between ``since`` and ``until`` (hours): when the quiet began."""
+        hours = [7 + k / 2 for k in range(31) if not 9 <= 7 + k / 2 <= 13 and not since < 7 + k / 2 < until]
+        for hour, device in sorted([*((h, KITCHEN) for h in hours), (9, DOOR), (13, DOOR)]):
+            self.at(ROUTINE_DAY0 + timedelta(days=d, hours=hour), device)
+        self.until(ROUTINE_DAY0 + timedelta(days=d, hours=23))
+        return ROUTINE_DAY0 + timedelta(days=d, hours=since)
+
+    def inactivity_on(self, d: int) -> list[AlertSignal]:
+        day = ROUTINE_DAY0 + timedelta(days=d)
+        return [a for at, a in self.alerts if day <= at < day + timedelta(days=1) and a.kind is AlertKind.INACTIVITY]
 
 
-def first_alerts(spec, events, tolerance: dict[str, float]) -> dict[str, AlertSignal]:
-    engine = DetectionEngine()
-    engine.add_household(spec.hub, spec.timezone)
-    engine.set_tolerance(spec.hub, tolerance)
-    alerts: dict[str, AlertSignal] = {}
-    for _, s in drive(engine, spec, events):
-        if isinstance(s, AlertSignal) and s.evidence.get("learned", True):
-            alerts.setdefault(s.kind.value, s)
-    return alerts
-
-
-def test_after_false_alarms_the_inactivity_alert_waits_longer_and_says_why(fall_in_the_afternoon):
-    spec, events = fall_in_the_afternoon
-    as_learned = first_alerts(spec, events, {})
-    patient = first_alerts(spec, events, {"inactivity": 1.5})
-
-    before, after = as_learned["inactivity"], patient["inactivity"]
-    assert before.evidence["quiet_since"] == after.evidence["quiet_since"]  # the same fall
-    assert after.evidence["limit_minutes"] == pytest.approx(1.5 * before.evidence["limit_minutes"], abs=1)
-    assert after.ts > before.ts
-    assert "50% wider than learned after false alarms" in after.summary
-    assert "wider" not in before.summary
-    assert patient["not_up"] == as_learned["not_up"]  # other kinds as learned
+def test_a_false_alarm_on_an_afternoon_quiet_teaches_it_and_a_fall_in_the_evening_is_found_as_soon():
+    dismissed, unanswered = Napper().settled(), Napper().settled()
+    for home in (dismissed, unanswered):
+        nap = home.quiet_day(16, 15, 17.5)  # two and a half hours after the 15:00 kitchen visit
+        [alert] = home.inactivity_on(16)
+        assert alert.evidence["quiet_since"] == nap.isoformat()
+    assert dismissed.model.dismiss_quiet(nap)  # the responder: a false alarm, he was reading
+    assert not dismissed.model.dismiss_quiet(nap)  # said again (every half minute): nothing new
+    for home in (dismissed, unanswered):
+        home.quiet_day(17, 15, 17.5)
+        home.quiet_day(18, 19, 21.5)  # a fall at 19:00, found when he gets up at 21:30 (or sooner)
+    assert dismissed.inactivity_on(17) == [] and len(unanswered.inactivity_on(17)) == 1
+    [evening], [as_before] = dismissed.inactivity_on(18), unanswered.inactivity_on(18)
+    assert evening.ts == as_before.ts and evening.evidence["limit_minutes"] < 90
+    assert "wider" not in evening.summary
 
 
 def verdict(factory, household_id: int, kind: AlertKind, outcome: str, days_ago: float,
@@ -62,23 +60,24 @@ def verdict(factory, household_id: int, kind: AlertKind, outcome: str, days_ago:
         resolve(s, change.alert_id, "resp", outcome, at)
 
 
-def test_false_alarms_widen_only_that_home_and_kind_and_never_the_safety_alerts(world):  # noqa: F811
+def test_false_alarms_widen_only_that_home_and_kind_and_never_the_safety_alerts_nor_inactivity(world):  # noqa: F811
     a, b = world.ids["home_a"], world.ids["home_b"]
     for days_ago in (2, 5, 9):
-        verdict(world.factory, a, AlertKind.INACTIVITY, "false_alarm", days_ago)
+        verdict(world.factory, a, AlertKind.NOT_UP, "false_alarm", days_ago)
         verdict(world.factory, a, AlertKind.FALL, "false_alarm", days_ago)
-    verdict(world.factory, a, AlertKind.INACTIVITY, "genuine", 3)  # one real: a step back
+        verdict(world.factory, a, AlertKind.INACTIVITY, "false_alarm", days_ago)  # learned instead
+    verdict(world.factory, a, AlertKind.NOT_UP, "genuine", 3)  # one real: a step back
     verdict(world.factory, a, AlertKind.LONG_BATHROOM, "false_alarm", 120)  # too long ago
     verdict(world.factory, b, AlertKind.NOT_UP, "genuine", 1)
 
     service = DetectionService(world.factory, ManualClock(NOW), SafetyConfig(timedelta(hours=6)))
     service.recover()
     service.refresh_context(NOW)
-    assert service.engine.routines["home-a"].tolerance == {"inactivity": 1.5}
+    assert service.engine.routines["home-a"].tolerance == {"not_up": 1.5}
     assert service.engine.routines["home-b"].tolerance == {}
 
 
-def test_quiet_a_responder_found_genuine_reaches_that_homes_model_to_be_never_learned(world):  # noqa: F811
+def test_quiet_a_responder_found_genuine_or_a_false_alarm_reaches_that_homes_model(world):  # noqa: F811
     a, b = world.ids["home_a"], world.ids["home_b"]
     fall, nap = NOW - timedelta(days=2, hours=3), NOW - timedelta(days=4, hours=3)
     verdict(world.factory, a, AlertKind.INACTIVITY, "genuine", 2, {"quiet_since": fall.isoformat()})
@@ -91,6 +90,7 @@ def test_quiet_a_responder_found_genuine_reaches_that_homes_model_to_be_never_le
     service._dirty.clear()
     service.refresh_context(NOW)
     assert list(service.engine.routines["home-a"].quiet.confirmed) == [fall.timestamp()]
+    assert list(service.engine.routines["home-a"].quiet.dismissed) == [nap.timestamp()]
     assert list(service.engine.routines["home-b"].quiet.confirmed) == []
     assert service._dirty == {"home-a"}  # saved with the next snapshot
     service._dirty.clear()
