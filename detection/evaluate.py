@@ -22,6 +22,9 @@ Recall counts an anomaly as found when an alert of a matching kind comes within 
 in the bathroom), ``not_up`` (a fall in the morning before the kitchen) or ``not_returned`` (a simulated fall that happens while the plan has the resident
 out looks like an outing that never ends); the simulated fall pendant is not counted. False alerts are behavioural alerts after the learning period that match no injected
 anomaly, per 100 monitored home-days (days after learning).
+
+``--responders`` adds the routine model in service: every alert answered by a simulated responder,
+whose verdicts reach the model as they do live (``detection.in_service``).
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ SIM_CLASS = {"fall": "fall", "not_up": "not_up", "night_wandering": "night_exit"
              "long_bathroom": "long_bathroom", **{t: t for t in TRENDS}}
 METHODS = ("routine", "fixed rules")
 IN_SERVICE = "in service"  # the routine model with every alert resolved by a simulated responder
+WITH_RESPONDERS = (METHODS[0], IN_SERVICE, *METHODS[1:])  # ``--responders``, in the table's order
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
             recipes += kasteren_recipes(args.streams, args.seed, args.learning_days, str(args.kasteren_dir))
     results: list[Result] = []
     with ProcessPoolExecutor(max_workers=args.jobs or None) as pool:
-        methods = (METHODS[0], IN_SERVICE, *METHODS[1:]) if args.responders else METHODS
+        methods = WITH_RESPONDERS if args.responders else METHODS
         for n, out in enumerate(pool.map(partial(score_recipe, config=config, methods=methods), recipes), start=1):
             results += out
             print(f"\revaluated {n}/{len(recipes)} streams", end="", file=sys.stderr, flush=True)
@@ -325,8 +329,7 @@ def _about(truth: Truth, at: datetime, kind: str) -> bool:
 
 def format_table(results: list[Result]) -> str:
     rows = ["group        method       class                    n  recall  median delay  worst delay"]
-    order = (METHODS[0], IN_SERVICE, *METHODS[1:])
-    groups = sorted({(r.group, r.method) for r in results}, key=lambda g: (g[0], order.index(g[1])))
+    groups = sorted({(r.group, r.method) for r in results}, key=lambda g: (g[0], WITH_RESPONDERS.index(g[1])))
     for group, method in groups:
         mine = [r for r in results if r.group == group and r.method == method]
         found: dict[str, list] = defaultdict(list)

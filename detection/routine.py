@@ -90,8 +90,8 @@ _UP_FOR = timedelta(minutes=45)  # events further apart than this are separate v
 _WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
 _EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
-_SIGNS_KEPT = 16  # alerted quiet spells after a sign remembered for a responder's verdict
 _DAYTIME_SIGNS = (8, 20)
+_SIGNS_KEPT = 16  # alerted quiet spells after a sign remembered for a responder's verdict
 
 
 class RoutineModel(VersionedState):
@@ -490,11 +490,12 @@ class RoutineModel(VersionedState):
         alarm: that quiet is learned as routine at once, by the time of day and by the sign it began
         with (``QuietSpells.dismiss``), so the same quiet is not alerted on again while quiet at
         other times is judged as before. Whether it changed anything."""
-        changed = self.quiet.dismiss(began)
+        if not self.quiet.dismiss(began):
+            return False  # already known: the service passes every verdict each half minute
         for at, sign, minutes in self.alerted_signs:
-            if changed and at == began.timestamp():
+            if at == began.timestamp():
                 self.next_sign.learn_one(sign, minutes, now=True)
-        return changed
+        return True
 
     def _clear(self, kind: AlertKind, ts: datetime, what: str) -> list[Signal]:
         if self.open.pop(kind.value, None) is None:
