@@ -43,7 +43,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 18: a door opened at night is an exit once nothing inside follows (RoutineModel state 17).
 # 19: the bed mats in their own part (RoutineModel state 18).
 # 20: quiet a responder found a false alarm is learned at once (RoutineModel state 19).
-STATE_VERSION = 20
+# 21: up and about at an unusual hour of the night (RoutineModel state 20).
+STATE_VERSION = 21
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

@@ -14,7 +14,8 @@ to the same day):
   something else follows within half an hour and no bed mat within 45 minutes (a drink in the
   night and back to bed is not the morning: ``RoutineDay.note_up``); on the day itself, with a
   bed mat, leaving the bed after 04:00 for 45 minutes or more is up too;
-- in which night hours the front or back door was opened (night exits);
+- in which night hours the person went out of the door (night exits), and in which they were up
+  in the kitchen or living areas (night wandering at home);
 - how long bathroom and toilet stays last;
 - how long outings last, and whether the resident sometimes stays away overnight (not returned,
   ``detection.outings``);
@@ -77,11 +78,13 @@ Signal = AlertSignal | ClearSignal
 # 17: a door opened at night waits for a sign inside before it is an exit (``exit_pending``)
 # 18: the bed mats in their own part (``detection.bed_mats.BedMats``)
 # 19: quiet a responder found a false alarm is learned at once (QuietSpells state 6, ``alerted_signs``)
-STATE_VERSION = 19
+# 20: up and about in the living areas at an unusual hour of the night (``up_days``, ``up_since``)
+STATE_VERSION = 20
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
 _WASH = frozenset({Room.BATHROOM, Room.TOILET})
+_UP_ROOMS = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM})  # up and about, not in bed or washing
 _DOORS = frozenset({Room.FRONT_DOOR, Room.BACK_DOOR})
 # Absence alerts: about quiet (also read by ``detection.feedback`` for responders' verdicts).
 ABSENCE = frozenset({AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.NOT_RETURNED, AlertKind.LONG_BATHROOM})
@@ -92,6 +95,7 @@ _EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
 _DAYTIME_SIGNS = (8, 20)
 _SIGNS_KEPT = 16  # alerted quiet spells after a sign remembered for a responder's verdict
+_RESTED = timedelta(hours=1)  # quiet at home this long at night, then up: getting up in the night
 
 
 class RoutineModel(VersionedState):
@@ -175,6 +179,11 @@ class RoutineModel(VersionedState):
         # A door opening at night, waiting ``exit_after`` for a sign inside: (the door event, its
         # local hour, days an exit was seen in that hour, days known, the night's key).
         self.exit_pending: tuple[SensorEvent, int, int, int, str] | None = None
+        self.up_days: list[int] = []  # bit masks of night hours with signs in the living areas, newest last
+        # Up at night: signs since then, none ``VISIT_GAP`` apart, after an hour or more of rest at
+        # home (None: not so); and the kitchen or living areas they were in.
+        self.up_since: datetime | None = None
+        self.up_rooms: list[str] = []
         self.stays = SortedWindow(8 * w)
         self.trends = TrendDetector(w, self.config.learning_days)
         self.open: dict[str, str] = {}  # kind -> key of the open episode
@@ -208,6 +217,7 @@ class RoutineModel(VersionedState):
             return signals
         room = event.room
         if event.device_type is not DeviceType.BED:  # turning over in bed is still rest
+            self._note_run(ts, room, hours)
             if self.rest_from is not None:
                 day.note_quiet(self.rest_from, ts, self.where.out)
             self.rest_from = ts
@@ -270,6 +280,8 @@ class RoutineModel(VersionedState):
             self._night_door(event, int(local_hour))
         if "inactivity" in self.open:
             signals += self._clear(AlertKind.INACTIVITY, ts, "Movement resumed" + words.where(room))
+        if room in _UP_ROOMS and int(local_hour) in self.config.night_hours:
+            signals += self._up_at_night(ts, str(room), int(local_hour))
         self.last_presence = ts
         self.last_room = str(room)
         self.last_sign = ""
@@ -434,13 +446,51 @@ class RoutineModel(VersionedState):
         return self._raise(AlertKind.LONG_BATHROOM, now, key, *words.long_bathroom(
             self.last_room, self.room_since, stay, usual, len(self.stays), self.timezone))
 
+    def _note_run(self, ts: datetime, room: Room, hours: float) -> None:
+        """A sign of the person (not a bed mat): a new run of signs after ``VISIT_GAP`` of quiet is
+        getting up at night if the quiet was rest in the bedroom (an hour or more, in a night hour),
+        not coming home, nor an hour in the armchair with no sensor to see it (house A of the van
+        Kasteren recordings: quiet from 22:00, then in the kitchen from 23:03 for half an hour)."""
+        if self.rest_from is not None and ts - self.rest_from <= VISIT_GAP:
+            return  # the run goes on
+        local_hour = int((DAY_START_HOUR + hours) % 24)
+        rested = (self.rest_from is not None and ts - self.rest_from >= _RESTED and not self.where.out
+                  and self.last_room == Room.BEDROOM and room not in _DOORS
+                  and local_hour in self.config.night_hours)
+        self.up_since, self.up_rooms = (ts if rested else None), []
+
+    def _up_at_night(self, ts: datetime, room: str, hour: int) -> list[Signal]:
+        """A sign in the kitchen or living areas in a night hour: up and about, once the run of
+        signs since getting up (``_note_run``) has gone on for ``up_at_night`` at an hour when this
+        person is seldom up. Someone who often is up then is learned as such (``up_days``)."""
+        day = self.day
+        day.up_hours |= 1 << hour
+        if self.up_since is None:
+            return []
+        if room not in self.up_rooms:
+            self.up_rooms = [*self.up_rooms, room]
+        if not self.monitoring or ts - self.up_since < self.config.up_at_night:
+            return []
+        began = int((DAY_START_HOUR + (self.up_since - day.start) / timedelta(hours=1)) % 24)
+        days = self.up_days[-self.config.window_days:]
+        seen = sum(1 for mask in days if mask >> began & 1)
+        key = self._night_key()
+        if seen > self.config.door_rare_fraction * len(days) or self.open.get("night_wandering") == key:
+            return []
+        return self._raise(AlertKind.NIGHT_WANDERING, ts, key, *words.up_at_night(
+            self.up_since, ts, self.up_rooms, began, seen, len(days), self.timezone))
+
+    def _night_key(self) -> str:
+        """One night wandering alert a night: the door or being up, whichever comes first."""
+        return f"night-wandering:{self.day.start.date().isoformat()}"
+
     def _night_door(self, event: SensorEvent, hour: int) -> None:
         """The door opened at night with the person in: an exit once nothing inside is seen for
         ``exit_after`` (``_night_exit``)."""
         if self.exit_pending is None:
             days = self.door_days[-self.config.window_days:]
             seen = sum(1 for mask in days if mask >> hour & 1)
-            self.exit_pending = (event, hour, seen, len(days), f"night-door:{self.day.start.date().isoformat()}")
+            self.exit_pending = (event, hour, seen, len(days), self._night_key())
 
     def _night_exit(self, now: datetime) -> list[Signal]:
         """Nothing seen inside for ``exit_after`` since a door opening at night: gone out. Learned
@@ -569,5 +619,6 @@ class RoutineModel(VersionedState):
             for stay in day.stays:
                 self.stays.append(stay)
             self.door_days = (self.door_days + [day.door_hours])[-self.config.window_days:]
+            self.up_days = (self.up_days + [day.up_hours])[-self.config.window_days:]
         signals += self.trends.learn_day(self.hub, day.end, counts, day.flagged, self.open, self.tolerance)
         return signals

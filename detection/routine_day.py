@@ -55,6 +55,10 @@ class RoutineConfig:
         Such a door opening is an exit once nothing inside has been seen for this long after it:
         someone who opens the door to look out, or comes home while the sensors had them in, is
         seen inside again within it.
+    up_at_night
+        Up and about in a night hour: signs in the kitchen or living areas, none more than 15
+        minutes apart, for this long, at an hour in which such signs were seen on at most
+        ``door_rare_fraction`` of learned days (a drink of water is over sooner).
     """
 
     learning_days: int = 14
@@ -70,6 +74,7 @@ class RoutineConfig:
     night_hours: tuple[int, ...] = (23, 0, 1, 2, 3, 4)
     door_rare_fraction: float = 0.1
     exit_after: timedelta = timedelta(minutes=5)
+    up_at_night: timedelta = timedelta(minutes=20)
     outing_quantile: float = 1.0
     sign_margin: float = 2.5
     sign_extra: timedelta = timedelta(minutes=30)
@@ -89,6 +94,7 @@ class RoutineDay:
     up_from: tuple[float, str, bool] | None = None  # (hours, device, followed): a sign that may be it
     back_to_bed: bool = False  # the first such sign was followed by the bed, and none since: not up
     door_hours: int = 0  # bit mask of local hours with an exit at night (``RoutineModel._night_exit``)
+    up_hours: int = 0  # bit mask of local night hours with a sign in the kitchen or living areas
     stays: list[float] = field(default_factory=list)  # bathroom stays, minutes
     night_toilet: int = 0
     kitchen: int = 0

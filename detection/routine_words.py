@@ -124,6 +124,17 @@ def long_bathroom(room: str, since: datetime, stay: timedelta, usual: float, vis
     return summary, evidence
 
 
+def up_at_night(since: datetime, now: datetime, rooms: list[str], hour: int, seen: int, days: int,
+                tz: str) -> Explained:
+    where = " and ".join(Room(r).label for r in rooms)
+    summary = (
+        f"Up and about in the night: in the {where} since {local_time(since, tz)} ({duration(now - since)}). "
+        f"In the last {days} days there was movement in the kitchen or living areas between {hour:02d}:00 "
+        f"and {(hour + 1) % 24:02d}:00 on {seen} days."
+    )
+    return summary, {"since": since.isoformat(), "rooms": rooms, "days_up_this_hour": seen, "days": days}
+
+
 def night_door(device: str, room: str, at: datetime, now: datetime, hour: int, seen: int, days: int,
                tz: str) -> Explained:
     summary = (

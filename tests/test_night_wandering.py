@@ -1,11 +1,16 @@
-"""The front door opening at night is an exit once nobody is seen inside after it; someone who opens it to
-look out, or comes home while the sensors had them in, is seen inside again within minutes."""
+"""Night wandering: the front door opening at night is an exit once nobody is seen inside after it (someone
+who opens it to look out, or comes home while the sensors had them in, is seen inside again within
+minutes); and getting up from bed to be up and about in the kitchen or living room at an hour this person
+never is."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from telecare.domain import DeviceType, Room
 from tests.factories import BEDROOM, DOOR, KITCHEN, ROUTINE_DAY0, SettledResident
+
+LIVING = ("pir-living", DeviceType.MOTION, Room.LIVING_ROOM)
 
 NIGHT = ROUTINE_DAY0 + timedelta(days=17, hours=2, minutes=30)  # 02:30 after the 17th day
 
@@ -55,3 +60,41 @@ def test_coming_back_in_at_night_on_several_nights_does_not_make_leaving_then_us
     home.until(NIGHT + timedelta(hours=1))
     assert [alert.evidence["days_with_door_this_hour"] for _, alert in night_alerts(home)] == [0]
     assert [at for at, _ in home.alerts if at < NIGHT] == []  # nor was looking out on a monitored night
+
+
+def up_in_the_night(minutes: int, up_on: tuple[int, ...] = ()) -> SettledResident:
+    """A settled resident who goes to bed at 22:30 (the bedroom sensor), and on the night after day 16
+    gets up at 02:10 and is in the kitchen and living room every 3 minutes for ``minutes``; on the
+    nights after ``up_on`` days they were up like that at 02:05 for half an hour."""
+    home = SettledResident()
+    for d in range(17):
+        home.ordinary_day(d)
+        home.at(ROUTINE_DAY0 + timedelta(days=d, hours=22, minutes=30), BEDROOM)
+        if d in up_on:
+            for m in range(5, 36, 3):
+                home.at(ROUTINE_DAY0 + timedelta(days=d, hours=26, minutes=m), KITCHEN)
+    home.at(NIGHT - timedelta(minutes=20), BEDROOM)  # 02:10: out of bed
+    for m in range(2, minutes + 1, 3):
+        home.at(NIGHT - timedelta(minutes=20 - m), KITCHEN if m % 2 else LIVING)
+    home.at(NIGHT + timedelta(minutes=minutes - 20 + 2), BEDROOM)  # back to bed
+    home.until(NIGHT + timedelta(hours=2))
+    return home
+
+
+def test_up_and_about_in_the_kitchen_at_two_in_the_morning_is_reported_after_twenty_minutes_with_the_words():
+    home = up_in_the_night(40)
+    [(at, alert)] = [(at, a) for at, a in home.alerts if at >= NIGHT - timedelta(hours=1)]
+    assert alert.kind.value == "night_wandering" and at == NIGHT  # 02:30
+    assert alert.summary == (
+        "Up and about in the night: in the living room and kitchen since 02:10 (20 min). In the last 17 "
+        "days there was movement in the kitchen or living areas between 02:00 and 03:00 on 0 days.")
+
+
+def test_a_drink_of_water_in_the_night_raises_nothing():
+    home = up_in_the_night(8)
+    assert [a.kind.value for at, a in home.alerts if at >= NIGHT - timedelta(hours=1)] == []
+
+
+def test_someone_who_is_often_up_in_the_kitchen_at_that_hour_is_not_reported():
+    home = up_in_the_night(40, up_on=(2, 5, 8, 11))
+    assert [a.kind.value for at, a in home.alerts if at >= NIGHT - timedelta(hours=1)] == []
