@@ -44,7 +44,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 19: the bed mats in their own part (RoutineModel state 18).
 # 20: quiet a responder found a false alarm is learned at once (RoutineModel state 19).
 # 21: up and about at an unusual hour of the night (RoutineModel state 20).
-STATE_VERSION = 21
+# 22: night wandering in its own part (RoutineModel state 21).
+STATE_VERSION = 22
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

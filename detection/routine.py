@@ -32,6 +32,7 @@ During the first ``learning_days`` days nothing is scored: only the safety rules
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,7 @@ from detection.bed_mats import BedMats
 from detection.company import Company
 from detection.mornings import Mornings
 from detection.next_sign import NextSign
+from detection.night_watch import RESTED, UP_ROOMS, NightWatch, Unusual
 from detection.outings import VISIT_GAP, Whereabouts
 from detection.quiet import ANYWHERE, BEDROOM, ELSEWHERE, QuietLimit, QuietSpells, upper
 from detection.routine_day import DAY_START_HOUR, RoutineConfig, RoutineDay
@@ -79,12 +81,12 @@ Signal = AlertSignal | ClearSignal
 # 18: the bed mats in their own part (``detection.bed_mats.BedMats``)
 # 19: quiet a responder found a false alarm is learned at once (QuietSpells state 6, ``alerted_signs``)
 # 20: up and about in the living areas at an unusual hour of the night (``up_days``, ``up_since``)
-STATE_VERSION = 20
+# 21: night exits and being up at night in their own part (``detection.night_watch.NightWatch``)
+STATE_VERSION = 21
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
 _WASH = frozenset({Room.BATHROOM, Room.TOILET})
-_UP_ROOMS = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM})  # up and about, not in bed or washing
 _DOORS = frozenset({Room.FRONT_DOOR, Room.BACK_DOOR})
 # Absence alerts: about quiet (also read by ``detection.feedback`` for responders' verdicts).
 ABSENCE = frozenset({AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.NOT_RETURNED, AlertKind.LONG_BATHROOM})
@@ -95,7 +97,6 @@ _EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
 _DAYTIME_SIGNS = (8, 20)
 _SIGNS_KEPT = 16  # alerted quiet spells after a sign remembered for a responder's verdict
-_RESTED = timedelta(hours=1)  # quiet at home this long at night, then up: getting up in the night
 
 
 class RoutineModel(VersionedState):
@@ -175,15 +176,7 @@ class RoutineModel(VersionedState):
         # sign; minutes), newest last: a responder's later false-alarm verdict teaches the sign too.
         self.alerted_signs: list[tuple[float, str, float]] = []
         self.mornings = Mornings(w)
-        self.door_days: list[int] = []  # bit masks of night door hours, newest last
-        # A door opening at night, waiting ``exit_after`` for a sign inside: (the door event, its
-        # local hour, days an exit was seen in that hour, days known, the night's key).
-        self.exit_pending: tuple[SensorEvent, int, int, int, str] | None = None
-        self.up_days: list[int] = []  # bit masks of night hours with signs in the living areas, newest last
-        # Up at night: signs since then, none ``VISIT_GAP`` apart, after an hour or more of rest at
-        # home (None: not so); and the kitchen or living areas they were in.
-        self.up_since: datetime | None = None
-        self.up_rooms: list[str] = []
+        self.night = NightWatch(timezone, w, c.door_rare_fraction, c.exit_after, c.up_at_night)  # night wandering
         self.stays = SortedWindow(8 * w)
         self.trends = TrendDetector(w, self.config.learning_days)
         self.open: dict[str, str] = {}  # kind -> key of the open episode
@@ -217,7 +210,10 @@ class RoutineModel(VersionedState):
             return signals
         room = event.room
         if event.device_type is not DeviceType.BED:  # turning over in bed is still rest
-            self._note_run(ts, room, hours)
+            rested = (self.rest_from is not None and ts - self.rest_from >= RESTED and not self.where.out
+                      and self.last_room == Room.BEDROOM
+                      and int((DAY_START_HOUR + hours) % 24) in self.config.night_hours)
+            self.night.sign(ts, room, rested, self.rest_from)
             if self.rest_from is not None:
                 day.note_quiet(self.rest_from, ts, self.where.out)
             self.rest_from = ts
@@ -277,11 +273,12 @@ class RoutineModel(VersionedState):
         visitor_leaving = room in _DOORS and self.company.present(ts)
         if (room in _DOORS and event.active and not self.where.out and not visitor_leaving
                 and int(local_hour) in self.config.night_hours):
-            self._night_door(event, int(local_hour))
+            self.night.door(event, int(local_hour))
         if "inactivity" in self.open:
             signals += self._clear(AlertKind.INACTIVITY, ts, "Movement resumed" + words.where(room))
-        if room in _UP_ROOMS and int(local_hour) in self.config.night_hours:
-            signals += self._up_at_night(ts, str(room), int(local_hour))
+        if room in UP_ROOMS and int(local_hour) in self.config.night_hours:
+            up = self.night.up(ts, room, int(local_hour))
+            signals += self._night_wandering(up, ts, partial(words.up_at_night, self.night.up_rooms))
         self.last_presence = ts
         self.last_room = str(room)
         self.last_sign = ""
@@ -300,7 +297,7 @@ class RoutineModel(VersionedState):
             genuine = alerted is not None and alerted.timestamp() in self.quiet.confirmed
             day.outings += self.where.came_back(ts, alerted_since=alerted, genuine=genuine, days=self.days_seen)
         if not self.where.out:
-            self.exit_pending = None  # seen inside after the door: looking out, or coming home
+            self.night.seen_inside()  # after the door: looking out, or coming home
         self.spell_counts = not self.where.out and not self.in_bed
         return signals
 
@@ -320,8 +317,9 @@ class RoutineModel(VersionedState):
     def check(self, now: datetime) -> list[Signal]:
         """Score the present moment: inactivity, not up, long bathroom stay. Cheap: run it often."""
         signals = self._roll(now)
-        if self.exit_pending is not None:
-            signals += self._night_exit(now)
+        if (out := self.night.gone_out(now)) is not None:
+            door, unusual = out
+            signals += self._night_wandering(unusual, now, partial(words.night_door, door.device, door.room))
         if not self.monitoring or self.last_presence is None:
             return signals
         if self.silence_alerted == self.last_presence:
@@ -446,73 +444,15 @@ class RoutineModel(VersionedState):
         return self._raise(AlertKind.LONG_BATHROOM, now, key, *words.long_bathroom(
             self.last_room, self.room_since, stay, usual, len(self.stays), self.timezone))
 
-    def _note_run(self, ts: datetime, room: Room, hours: float) -> None:
-        """A sign of the person (not a bed mat): a new run of signs after ``VISIT_GAP`` of quiet is
-        getting up at night if the quiet was rest in the bedroom (an hour or more, in a night hour),
-        not coming home, nor an hour in the armchair with no sensor to see it (house A of the van
-        Kasteren recordings: quiet from 22:00, then in the kitchen from 23:03 for half an hour)."""
-        if self.rest_from is not None and ts - self.rest_from <= VISIT_GAP:
-            return  # the run goes on
-        local_hour = int((DAY_START_HOUR + hours) % 24)
-        rested = (self.rest_from is not None and ts - self.rest_from >= _RESTED and not self.where.out
-                  and self.last_room == Room.BEDROOM and room not in _DOORS
-                  and local_hour in self.config.night_hours)
-        self.up_since, self.up_rooms = (ts if rested else None), []
-
-    def _up_at_night(self, ts: datetime, room: str, hour: int) -> list[Signal]:
-        """A sign in the kitchen or living areas in a night hour: up and about, once the run of
-        signs since getting up (``_note_run``) has gone on for ``up_at_night`` at an hour when this
-        person is seldom up. Someone who often is up then is learned as such (``up_days``)."""
-        day = self.day
-        day.up_hours |= 1 << hour
-        if self.up_since is None:
-            return []
-        if room not in self.up_rooms:
-            self.up_rooms = [*self.up_rooms, room]
-        if not self.monitoring or ts - self.up_since < self.config.up_at_night:
-            return []
-        began = int((DAY_START_HOUR + (self.up_since - day.start) / timedelta(hours=1)) % 24)
-        days = self.up_days[-self.config.window_days:]
-        seen = sum(1 for mask in days if mask >> began & 1)
-        key = self._night_key()
-        if seen > self.config.door_rare_fraction * len(days) or self.open.get("night_wandering") == key:
-            return []
-        return self._raise(AlertKind.NIGHT_WANDERING, ts, key, *words.up_at_night(
-            self.up_since, ts, self.up_rooms, began, seen, len(days), self.timezone))
-
-    def _night_key(self) -> str:
-        """One night wandering alert a night: the door or being up, whichever comes first."""
-        return f"night-wandering:{self.day.start.date().isoformat()}"
-
-    def _night_door(self, event: SensorEvent, hour: int) -> None:
-        """The door opened at night with the person in: an exit once nothing inside is seen for
-        ``exit_after`` (``_night_exit``)."""
-        if self.exit_pending is None:
-            days = self.door_days[-self.config.window_days:]
-            seen = sum(1 for mask in days if mask >> hour & 1)
-            self.exit_pending = (event, hour, seen, len(days), self._night_key())
-
-    def _night_exit(self, now: datetime) -> list[Signal]:
-        """Nothing seen inside for ``exit_after`` since a door opening at night: gone out. Learned
-        as the night's exit hour, and alerted on if exits at that hour are rare.
-
-        Not at the door itself: in house B of the van Kasteren recordings the resident came home at
-        02:44 while the sensors had him in (a drawer switch rattling), and was seen in the bedroom
-        within a minute; someone who opens the door to look out is seen again as soon. Neither is
-        learned either: coming home at 02:44 four nights in three weeks is no habit of leaving then.
-        """
-        pending = self.exit_pending
-        if pending is None or now - pending[0].ts < self.config.exit_after:
-            return []
-        self.exit_pending = None
-        event, hour, seen, days, key = pending
-        if self.day is not None:
-            self.day.door_hours |= 1 << hour
-        if (not self.monitoring or seen > self.config.door_rare_fraction * days
+    def _night_wandering(self, unusual: Unusual | None, now: datetime, said) -> list[Signal]:
+        """Out of the door or up at night (``detection.night_watch``): alerted once a night, if at an
+        unusual hour for this person; ``said`` words it."""
+        key = f"night-wandering:{self.day.start.date().isoformat()}"
+        if (unusual is None or not self.monitoring or not self.night.rare(unusual)
                 or self.open.get("night_wandering") == key):
             return []
-        return self._raise(AlertKind.NIGHT_WANDERING, now, key, *words.night_door(
-            event.device, event.room, event.ts, now, hour, seen, days, self.timezone))
+        return self._raise(AlertKind.NIGHT_WANDERING, now, key, *said(
+            unusual.since, now, unusual.hour, unusual.seen, unusual.days, self.timezone))
 
     def _widen(self, kind: AlertKind) -> float:
         return self.tolerance.get(kind.value, 1.0)
@@ -611,6 +551,7 @@ class RoutineModel(VersionedState):
         self.next_sign.end_day()
         if day.flagged:
             self.quiet.hold_day(day.spells)
+            self.night.skip_day()
         else:
             self.quiet.learn_day(day.spells)
             # Away that morning (not home at the day's start, never seen up): nothing to say.
@@ -618,7 +559,6 @@ class RoutineModel(VersionedState):
             self.mornings.learn(up, day.weekend, day.wake is not None or day.home_at_start)
             for stay in day.stays:
                 self.stays.append(stay)
-            self.door_days = (self.door_days + [day.door_hours])[-self.config.window_days:]
-            self.up_days = (self.up_days + [day.up_hours])[-self.config.window_days:]
+            self.night.learn_day()
         signals += self.trends.learn_day(self.hub, day.end, counts, day.flagged, self.open, self.tolerance)
         return signals

@@ -93,8 +93,6 @@ class RoutineDay:
     up: float | None = None  # getting up as learned (``note_up``), hours after the day's start
     up_from: tuple[float, str, bool] | None = None  # (hours, device, followed): a sign that may be it
     back_to_bed: bool = False  # the first such sign was followed by the bed, and none since: not up
-    door_hours: int = 0  # bit mask of local hours with an exit at night (``RoutineModel._night_exit``)
-    up_hours: int = 0  # bit mask of local night hours with a sign in the kitchen or living areas
     stays: list[float] = field(default_factory=list)  # bathroom stays, minutes
     night_toilet: int = 0
     kitchen: int = 0

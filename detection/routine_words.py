@@ -124,7 +124,7 @@ def long_bathroom(room: str, since: datetime, stay: timedelta, usual: float, vis
     return summary, evidence
 
 
-def up_at_night(since: datetime, now: datetime, rooms: list[str], hour: int, seen: int, days: int,
+def up_at_night(rooms: list[str], since: datetime, now: datetime, hour: int, seen: int, days: int,
                 tz: str) -> Explained:
     where = " and ".join(Room(r).label for r in rooms)
     summary = (
