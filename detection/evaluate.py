@@ -7,7 +7,8 @@ comparison, with the fixed rules alone (no movement 4 h, not up by 10:00, door o
 Stream groups:
 
 - ``sim``: simulated personas (``simulator``), with a daytime fall, a morning not getting up, a night
-  exit and a long bathroom stay injected after the learning period, the trends (two more night toilet
+  exit and a long bathroom stay injected after the learning period, up and about in the kitchen at
+  02:30 for 40 minutes (``night_up``, in a stream of its own), the trends (two more night toilet
   trips a night, 60% fewer kitchen visits, moving less: ``simulator.trend_scenarios``) from the
   fourth day after it, and clean homes;
 - ``kasteren``: the real van Kasteren houses A and B, days resampled into streams, with a fall
@@ -56,6 +57,7 @@ MATCH = {
     "fall": {"inactivity", "not_returned", "long_bathroom", "not_up"},
     "not_up": {"not_up", "inactivity"},
     "night_exit": {"night_wandering", "not_returned"},
+    "night_up": {"night_wandering"},
     "long_bathroom": {"long_bathroom", "inactivity"},
     "night_toilet_increase": {"night_toilet_increase"},
     "kitchen_decline": {"kitchen_decline", "activity_decline"},
@@ -66,7 +68,7 @@ BEHAVIOURAL = {
     "inactivity", "not_up", "night_wandering", "not_returned", "long_bathroom",
     "night_toilet_increase", "kitchen_decline", "activity_decline", "sleep_change", "outings_decline",
 }
-SIM_CLASS = {"fall": "fall", "not_up": "not_up", "night_wandering": "night_exit",
+SIM_CLASS = {"fall": "fall", "not_up": "not_up", "night_wandering": "night_exit", "night_up": "night_up",
              "long_bathroom": "long_bathroom", **{t: t for t in TRENDS}}
 METHODS = ("routine", "fixed rules")
 IN_SERVICE = "in service"  # the routine model with every alert resolved by a simulated responder
@@ -185,6 +187,8 @@ def sim_recipes(streams: int, seed: str, learning: int) -> list[tuple]:
             injected = [f"fall@{first + 2}T{10 + k % 8}:{(7 * k) % 60:02d}", f"not_up@{first + 6}",
                         f"night_wandering@{first + 10}T02:30", f"long_bathroom@{first + 14}T{9 + k % 9}:10:80"]
             recipes.append(("sim", persona, s, injected, first + 17, learning))
+            # Up and about in the kitchen at 02:30 for 40 min, in a stream of its own (the others unchanged).
+            recipes.append(("sim", persona, f"{s}/night_up", [f"night_up@{first + 3}T02:30"], first + 5, learning))
             for trend in ("night_toilet_increase", "kitchen_decline", "activity_decline"):
                 recipes.append(("sim", persona, f"{s}/{trend}", [f"{trend}@{first + 3}"], first + 12, learning))
             recipes.append(("sim", persona, s + "/clean", [], first + 28, learning))

@@ -8,7 +8,8 @@ Two signs, one alert a night (``RoutineModel`` raises it):
   and was in the bedroom within a minute; someone who opens the door to look out is seen again as
   soon. Neither is learned as a habit of leaving at that hour: coming home at 02:44 four nights in
   three weeks is not that;
-- **up at night**: after an hour or more of rest in the bedroom in a night hour, a run of signs
+- **up at night**: out of bed at a night hour (a mat that shows lying released; without one, an
+  hour or more of quiet that began in the bedroom), a run of signs
   (none ``VISIT_GAP`` apart) with the kitchen or living areas in it that goes on for
   ``up_at_night``. Not coming home, nor sitting up late: in house A, with no sensor in the
   armchair, an hour of quiet from 22:00 and then the kitchen from 23:03 is an evening.
@@ -116,8 +117,7 @@ class NightWatch(VersionedState):
     # ------------------------------------------------------------------ up at night
     def sign(self, ts: datetime, room: Room, rested: bool, last: datetime | None = None) -> None:
         """A sign of the person (not a bed mat; ``last``: the one before). A new run of signs after
-        ``VISIT_GAP`` is getting up at night if ``rested``: an hour or more of quiet in the bedroom,
-        at home, in a night hour."""
+        ``VISIT_GAP`` is getting up at night if ``rested``: out of bed at home in a night hour."""
         if last is not None and ts - last <= VISIT_GAP:
             return  # the run goes on
         self.up_since, self.up_rooms = (ts if rested and room not in (Room.FRONT_DOOR, Room.BACK_DOOR) else None), []

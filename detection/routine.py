@@ -210,8 +210,11 @@ class RoutineModel(VersionedState):
             return signals
         room = event.room
         if event.device_type is not DeviceType.BED:  # turning over in bed is still rest
-            rested = (self.rest_from is not None and ts - self.rest_from >= RESTED and not self.where.out
-                      and self.last_room == Room.BEDROOM
+            # Rested at night: out of a bed whose mat shows lying just now, or (no such mat) an hour
+            # or more of quiet that began in the bedroom.
+            out_of_bed = self.has_bed and self.bed.up_since is not None and ts - self.bed.up_since <= VISIT_GAP
+            quiet = self.rest_from is not None and ts - self.rest_from >= RESTED
+            rested = ((out_of_bed or quiet) and self.last_room == Room.BEDROOM and not self.where.out
                       and int((DAY_START_HOUR + hours) % 24) in self.config.night_hours)
             self.night.sign(ts, room, rested, self.rest_from)
             if self.rest_from is not None:

@@ -178,6 +178,17 @@ class NightWandering(_PinnedVisit):
 
 
 @dataclass(frozen=True)
+class NightUp(_PinnedVisit):
+    """Getting out of bed at night to be up and about in the kitchen for ``minutes`` (40 by default):
+    night wandering at home, which should raise ``night_wandering``."""
+
+    kind: ClassVar[str] = "night_up"
+    default_time: ClassVar[time] = time(2, 30)
+    place: ClassVar[Place] = Place.KITCHEN
+    minutes: int = 40
+
+
+@dataclass(frozen=True)
 class LongBathroom(_PinnedVisit):
     """A bathroom stay of ``minutes`` (75 by default) starting at the given time."""
 
@@ -249,7 +260,7 @@ class ColdHome(Scenario):
 
 SCENARIOS: dict[str, type[Scenario]] = {
     cls.kind: cls
-    for cls in (HelpRequest, Fall, NotUp, NightWandering, LongBathroom, DeviceOffline, ColdHome,
+    for cls in (HelpRequest, Fall, NotUp, NightWandering, NightUp, LongBathroom, DeviceOffline, ColdHome,
                 *TREND_SCENARIOS)
 }
 _SYNTAX = re.compile(
@@ -265,7 +276,7 @@ def parse_scenario(text: str) -> tuple[str | None, Scenario]:
     """Read ``[HOME/]KIND@DAY[THH:MM][:ARG]``; return (home selector or ``None`` for all, scenario).
 
     ``ARG`` is the device id for ``device_offline``, a length in minutes for ``fall``, ``not_up``,
-    ``night_wandering``, ``long_bathroom`` and ``cold_home`` (how long the heating is off), and a
+    ``night_wandering``, ``night_up``, ``long_bathroom`` and ``cold_home`` (how long the heating is off), and a
     number of days for the trends ``night_toilet_increase``, ``kitchen_decline`` and
     ``activity_decline`` (without it they last to the end of the run). ``HOME`` is a hub id or a 1-based home
     number.
