@@ -51,7 +51,7 @@ scenarios (--scenario, repeatable): [HOME/]KIND@DAY[THH:MM][:ARG]
   KIND  one of {", ".join(SCENARIOS)}
   DAY   1 is the --start date; the time is the home's local clock (default depends on KIND)
   ARG   device id for device_offline; minutes for fall (silence), not_up (late by),
-        night_wandering (out for), long_bathroom (stay)
+        night_wandering (out for), night_up (in the kitchen for), long_bathroom (stay)
         (not_up's time is the usual wake time; without it, the persona's)
   HOME  hub id or home number; without it, every home
   e.g.  fall@3T14:20  help_request@2T10:00  not_up@4  night_wandering@5T02:30
