@@ -84,6 +84,20 @@ def test_night_wandering_opens_the_front_door_at_night():
     assert all(when(e) >= truth.end for e in away if e["value"])  # nobody home meanwhile
 
 
+def test_night_up_gets_the_resident_out_of_bed_and_into_the_kitchen_at_night():
+    h = home("homebody", scenarios=[parse_scenario("night_up@5T02:30:40")[1]])
+    events = list(h.events())
+    (truth,) = h.truth
+    assert (truth.kind, truth.start, truth.end - truth.start) == (
+        "night_up", datetime(2026, 1, 9, 2, 30, tzinfo=LONDON), timedelta(minutes=40))
+    got_up = [e for e in events if e["device"] == "bed" and when(e) < truth.start][-1]
+    assert got_up["value"] is False and truth.start - when(got_up) < timedelta(minutes=5)
+    kitchen = [when(e) for e in events if e["device"] == "m-kitchen" and e["value"]
+               and truth.start <= when(e) <= truth.end]
+    assert kitchen and max(b - a for a, b in itertools.pairwise(kitchen)) < timedelta(minutes=15)
+    assert kitchen[-1] - kitchen[0] >= timedelta(minutes=30)  # up and about there, not a drink
+
+
 def test_long_bathroom_stay_keeps_the_resident_in_the_bathroom():
     h = home("homebody", scenarios=[parse_scenario("long_bathroom@6T09:30:80")[1]])
     (truth,) = h.truth
