@@ -63,7 +63,7 @@ class NightWatch(VersionedState):
     >>> from datetime import UTC
     >>> w = NightWatch("UTC", 28, 0.1, timedelta(minutes=5), timedelta(minutes=20))
     >>> for d in range(20):
-    ...     w.learn_day(door_hours=0, up_hours=0)
+    ...     w.learn_day()
     >>> bed, up = datetime(2026, 1, 5, 22, 30, tzinfo=UTC), datetime(2026, 1, 6, 2, 10, tzinfo=UTC)
     >>> w.sign(up, Room.BEDROOM, rested=up - bed >= RESTED, last=bed)
     >>> w.up(up + timedelta(minutes=5), Room.KITCHEN, 2) is None   # a drink, so far
@@ -134,10 +134,10 @@ class NightWatch(VersionedState):
             return None
         return self._unusual(self.up_days, self.up_since, self.up_since.astimezone(ZoneInfo(self.timezone)).hour)
 
-    def learn_day(self, door_hours: int | None = None, up_hours: int | None = None) -> None:
-        """A normal day ended: learn its night hours (by default, the ones noted), and start a new one."""
-        self.door_days = [*self.door_days, self.door_hours if door_hours is None else door_hours][-self.window_days:]
-        self.up_days = [*self.up_days, self.up_hours if up_hours is None else up_hours][-self.window_days:]
+    def learn_day(self) -> None:
+        """A normal day ended: learn the night hours noted in it, and start a new one."""
+        self.door_days = [*self.door_days, self.door_hours][-self.window_days:]
+        self.up_days = [*self.up_days, self.up_hours][-self.window_days:]
         self.door_hours = self.up_hours = 0
 
     def skip_day(self) -> None:
