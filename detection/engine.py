@@ -159,19 +159,18 @@ class DetectionEngine:
     def confirm_quiet(self, hub: str, began: Iterable[datetime]) -> bool:
         """Responders found the absence alerts on quiet that began at these times genuine: that
         quiet is never learned as the routine. Whether the home's model changed (save it then)."""
-        routine = self.routines.get(hub)
-        if not hasattr(routine, "confirm_quiet"):  # none, or the fixed rules of the evaluation
-            return False
-        changed = [routine.confirm_quiet(b) for b in began]  # every one applied: no short cut
-        return any(changed)
+        return self._verdicts(hub, "confirm_quiet", began)
 
     def dismiss_quiet(self, hub: str, began: Iterable[datetime]) -> bool:
         """Responders found the inactivity alerts on quiet that began at these times false alarms:
         that quiet is learned as the routine at once. Whether the home's model changed."""
-        routine = self.routines.get(hub)
-        if not hasattr(routine, "dismiss_quiet"):
+        return self._verdicts(hub, "dismiss_quiet", began)
+
+    def _verdicts(self, hub: str, verdict: str, began: Iterable[datetime]) -> bool:
+        apply = getattr(self.routines.get(hub), verdict, None)
+        if apply is None:  # no such home, or the fixed rules of the evaluation
             return False
-        changed = [routine.dismiss_quiet(b) for b in began]
+        changed = [apply(b) for b in began]  # every one applied: no short cut
         return any(changed)
 
     def monitoring(self, hub: str) -> bool:

@@ -80,4 +80,3 @@ class SimulatedResponder:
         self.engine.set_tolerance(self.hub, {kind: f for kind, f in widened.items() if f > 1.0})
         self.engine.confirm_quiet(self.hub, self.confirmed)
         self.engine.dismiss_quiet(self.hub, self.dismissed)
-
