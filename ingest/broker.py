@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import socket
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from amqtt.broker import Broker
 from amqtt.contexts import Action
@@ -123,7 +125,38 @@ class EmbeddedBroker:
         return f"mqtt://{self.host}:{self.port}"
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+def port_free(host: str, port: int) -> bool:
+    """Whether a TCP server could bind ``host:port`` now."""
     with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing uses now, chosen below the kernel's range of ephemeral ports.
+
+    Why not ``bind(host, 0)``: the kernel picks that port from the same range it gives the local end
+    of outgoing connections, so between choosing it and a server binding it, a client connecting to
+    PostgreSQL or the broker can take it ("address already in use", seen in CI). Below that range
+    only servers that ask for a port by number compete, and a random pick among thousands makes two
+    of them asking for the same one unlikely.
+    """
+    low = _ephemeral_low()
+    pick = random.SystemRandom()
+    for _ in range(100):
+        port = pick.randrange(max(1024, low - 20000), low)
+        if port_free(host, port):
+            return port
+    with socket.socket() as s:  # a crowded machine: fall back on the kernel's choice
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def _ephemeral_low(default: int = 32768) -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return default  # not Linux: the IANA range starts at 49152, so this is below it too

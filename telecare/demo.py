@@ -11,23 +11,23 @@ from __future__ import annotations
 import argparse
 import secrets
 import shutil
-import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from simulator.fleet import publish_homes
-from simulator.publisher import Pacer
-from telecare.broker_address import BrokerAddress
-from simulator.scenarios import parse_scenario
-from simulator.simulation import DEFAULT_TIMEZONE, build_homes
 from pydantic import SecretStr
 
+from ingest.broker import free_port, port_free
+from simulator.fleet import publish_homes
+from simulator.publisher import Pacer
+from simulator.scenarios import parse_scenario
+from simulator.simulation import DEFAULT_TIMEZONE, build_homes
+from telecare.accounts import create_user
+from telecare.broker_address import BrokerAddress
 from telecare.clock import AcceleratedClock
 from telecare.config import DEFAULT_SECRET, Settings
 from telecare.db import session_scope
-from telecare.accounts import create_user
 from telecare.households import parse_household, upsert_household
 from telecare.logs import configure_logging
 
@@ -110,10 +110,10 @@ def _demo_settings(settings: Settings) -> Settings:
     update: dict = {"data_dir": data_dir}
     if settings.api_token.get_secret_value() == DEFAULT_SECRET:
         update["api_token"] = SecretStr(secrets.token_urlsafe(18))
-    if settings.uses_embedded_broker and not _port_free(settings.embedded_mqtt_host, settings.embedded_mqtt_port):
+    if settings.uses_embedded_broker and not port_free(settings.embedded_mqtt_host, settings.embedded_mqtt_port):
         update["embedded_mqtt_port"] = 0  # the broker picks a free one
-    if not _port_free(settings.http_host, settings.http_port):
-        update["http_port"] = _free_port(settings.http_host)
+    if not port_free(settings.http_host, settings.http_port):
+        update["http_port"] = free_port(settings.http_host)
     return settings.model_copy(update=update)
 
 
@@ -149,19 +149,3 @@ def _wait(duration: float) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait(max(0.0, deadline - time.monotonic()))
-
-
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-

@@ -15,6 +15,7 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.reasoncodes import ReasonCode
 
+from ingest.broker import free_port
 from simulator.command import main
 from simulator.eventsfile import mqtt_payload
 from simulator.faults import malformed_messages
@@ -260,9 +261,7 @@ def amqtt_port() -> Iterator[int]:
     """An amqtt broker (the embedded broker's engine) on a free port, in its own thread."""
     from amqtt.broker import Broker
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     ready, control = threading.Event(), {}
 
     async def serve() -> None:
