@@ -45,7 +45,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 20: quiet a responder found a false alarm is learned at once (RoutineModel state 19).
 # 21: up and about at an unusual hour of the night (RoutineModel state 20).
 # 22: night wandering in its own part (RoutineModel state 21).
-STATE_VERSION = 22
+# 23: a late morning a responder found a false not-up alarm is learned (RoutineModel state 22).
+STATE_VERSION = 23
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})
@@ -162,8 +163,9 @@ class DetectionEngine:
         return self._verdicts(hub, "confirm_quiet", began)
 
     def dismiss_quiet(self, hub: str, began: Iterable[datetime]) -> bool:
-        """Responders found the inactivity alerts on quiet that began at these times false alarms:
-        that quiet is learned as the routine at once. Whether the home's model changed."""
+        """Responders found the inactivity or not-up alerts on quiet that began at these times false
+        alarms: that quiet, and a late morning, are learned as the routine. Whether the home's model
+        changed."""
         return self._verdicts(hub, "dismiss_quiet", began)
 
     def _verdicts(self, hub: str, verdict: str, began: Iterable[datetime]) -> bool:

@@ -3,8 +3,8 @@ simulated responder, and the verdicts adjust the home's limits as they do in the
 
 The plain evaluation scores a model that no responder ever answers: each of a home's false alerts
 comes back as often as what caused it does. In service, a responder resolves each alert and the
-verdicts reach the model (``detection.feedback``): a false inactivity alert teaches that quiet as
-routine, a net ``false_alarm`` of another kind widens that home's limit for it, and a ``genuine``
+verdicts reach the model (``detection.feedback``): a false inactivity or not-up alert teaches that
+quiet or that morning as routine, a net ``false_alarm`` of another kind widens that home's limit for it, and a ``genuine``
 absence alert keeps its quiet from ever being learned as routine. Here the responder is
 the ground truth: an alert is ``genuine`` if it is about an injected anomaly (found it, or came
 while it lasted), a ``false_alarm`` otherwise, given ``VERDICT_AFTER`` the alert. A real team
@@ -19,13 +19,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from detection.engine import DetectionEngine
-from detection.feedback import ADJUSTABLE, MEMORY, tolerance
+from detection.feedback import ADJUSTABLE, DISMISSIBLE, MEMORY, tolerance
 from detection.routine import ABSENCE
-from telecare.domain import AlertKind, AlertSignal
+from telecare.domain import AlertSignal
 
 VERDICT_AFTER = timedelta(minutes=30)
 _ADJUSTABLE = frozenset(k.value for k in ADJUSTABLE)
 _ABSENCE = frozenset(k.value for k in ABSENCE)
+_DISMISSIBLE = frozenset(k.value for k in DISMISSIBLE)
 
 
 class SimulatedResponder:
@@ -38,15 +39,16 @@ class SimulatedResponder:
     Examples
     --------
     >>> from datetime import UTC
+    >>> from telecare.domain import AlertKind
     >>> engine = DetectionEngine()
     >>> _ = engine.add_household("h", "UTC")
     >>> r = SimulatedResponder(engine, "h", genuine=lambda at, kind: False)
     >>> t = datetime(2026, 1, 20, 11, tzinfo=UTC)
     >>> for day in range(2):
-    ...     r.alerted(AlertSignal("h", AlertKind.NOT_UP, t + timedelta(days=day), "", "k", "urgent", {}))
+    ...     r.alerted(AlertSignal("h", AlertKind.LONG_BATHROOM, t + timedelta(days=day), "", "k", "urgent", {}))
     >>> r.until(t + timedelta(days=1, hours=1))
     >>> engine.routines["h"].tolerance
-    {'not_up': 1.5}
+    {'long_bathroom': 1.5}
     """
 
     def __init__(self, engine: DetectionEngine, hub: str, genuine: Callable[[datetime, str], bool],
@@ -55,7 +57,7 @@ class SimulatedResponder:
         self.pending: list[tuple[datetime, str, bool, datetime | None]] = []  # (due, kind, genuine, quiet since)
         self.verdicts: list[tuple[datetime, str, bool]] = []  # (given, kind, genuine)
         self.confirmed: list[datetime] = []  # quiet that genuine absence alerts were about
-        self.dismissed: list[datetime] = []  # quiet that false inactivity alerts were about
+        self.dismissed: list[datetime] = []  # quiet that false inactivity and not-up alerts were about
 
     def alerted(self, signal: AlertSignal) -> None:
         kind = signal.kind.value
@@ -72,7 +74,7 @@ class SimulatedResponder:
             self.verdicts.append((given, kind, genuine))
             if genuine and kind in _ABSENCE and began is not None:
                 self.confirmed.append(began)
-            elif not genuine and kind == AlertKind.INACTIVITY.value and began is not None:
+            elif not genuine and kind in _DISMISSIBLE and began is not None:
                 self.dismissed.append(began)
         recent = Counter((kind, genuine) for given, kind, genuine in self.verdicts
                          if given >= now - MEMORY and kind in _ADJUSTABLE)

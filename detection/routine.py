@@ -82,7 +82,8 @@ Signal = AlertSignal | ClearSignal
 # 19: quiet a responder found a false alarm is learned at once (QuietSpells state 6, ``alerted_signs``)
 # 20: up and about in the living areas at an unusual hour of the night (``up_days``, ``up_since``)
 # 21: night exits and being up at night in their own part (``detection.night_watch.NightWatch``)
-STATE_VERSION = 21
+# 22: mornings alerted on are held, and learned once a responder finds not_up a false alarm (Mornings 2)
+STATE_VERSION = 22
 
 _BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
 _LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
@@ -436,6 +437,7 @@ class RoutineModel(VersionedState):
         key = f"not-up:{self.day.start.date().isoformat()}"
         if self.open.get("not_up") == key:
             return []
+        self.day.not_up_since = self.last_presence  # the morning is held for a responder's verdict
         return self._raise(AlertKind.NOT_UP, now, key, *words.not_up(
             now, self.day.start + timedelta(hours=usual), self.last_presence, self.last_room, count,
             len(wake), self.mornings.kind_of_days(wake), self.timezone))
@@ -473,18 +475,23 @@ class RoutineModel(VersionedState):
 
     def confirm_quiet(self, began: datetime) -> bool:
         """A responder resolved the absence alert on the quiet that began at ``began`` as genuine:
-        that quiet is never learned as routine, however often it comes back, and a night out it
-        began is no habit of staying away. Whether it changed anything (see ``QuietSpells.confirm``)."""
+        that quiet is never learned as routine, however often it comes back, a night out it began is
+        no habit of staying away, and a late morning it was is never learned as getting up. Whether
+        it changed anything (see ``QuietSpells.confirm``)."""
         night = self.where.confirm(began)
-        return self.quiet.confirm(began) or night
+        morning = self.mornings.confirm(began.timestamp())
+        return self.quiet.confirm(began) or night or morning
 
     def dismiss_quiet(self, began: datetime) -> bool:
-        """A responder resolved the inactivity alert on the quiet that began at ``began`` as a false
-        alarm: that quiet is learned as routine at once, by the time of day and by the sign it began
-        with (``QuietSpells.dismiss``), so the same quiet is not alerted on again while quiet at
-        other times is judged as before. Whether it changed anything."""
+        """A responder resolved the inactivity or not-up alert on the quiet that began at ``began`` as
+        a false alarm: that quiet is learned as routine at once, by the time of day and by the sign
+        it began with (``QuietSpells.dismiss``), so the same quiet is not alerted on again while
+        quiet at other times is judged as before; and a late morning is learned as a morning
+        (``Mornings.dismiss``). Whether it changed anything (the service passes every verdict each
+        half minute)."""
+        morning = self.mornings.dismiss(began.timestamp())
         if not self.quiet.dismiss(began):
-            return False  # already known: the service passes every verdict each half minute
+            return morning
         for at, sign, minutes in self.alerted_signs:
             if at == began.timestamp():
                 self.next_sign.learn_one(sign, minutes, now=True)
@@ -552,13 +559,15 @@ class RoutineModel(VersionedState):
                   "home_hours": 24 - (day.away + day.unseen) / 60, "night_rest": day.rest_hours,
                   "outings": day.outings, "kitchen_at": day.kitchen_at, "home_at": day.home_at, "gap": day.gap}
         self.next_sign.end_day()
+        up = day.up if day.up is not None else day.wake
         if day.flagged:
             self.quiet.hold_day(day.spells)
             self.night.skip_day()
+            if day.not_up_since is not None and up is not None:
+                self.mornings.hold(day.not_up_since.timestamp(), up, day.weekend)
         else:
             self.quiet.learn_day(day.spells)
             # Away that morning (not home at the day's start, never seen up): nothing to say.
-            up = day.up if day.up is not None else day.wake
             self.mornings.learn(up, day.weekend, day.wake is not None or day.home_at_start)
             for stay in day.stays:
                 self.stays.append(stay)

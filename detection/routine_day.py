@@ -101,6 +101,7 @@ class RoutineDay:
     unseen: float = 0.0  # minutes of quiet at home that raised an absence alert: whereabouts unknown
     gap: bool = False  # the hub was offline, or another monitor alerted: the day's counts say little
     flagged: bool = False  # something was alerted: do not learn this day
+    not_up_since: datetime | None = None  # not up was alerted, about the quiet since then
     home_at_start: bool = True  # the resident was not out when the day began
     night_rest: float = 0.0  # minutes quiet at home in long stretches, 20:00 until getting up
     night_out: bool = False  # out at some time between 20:00 and getting up

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from detection import kasteren
@@ -38,7 +39,7 @@ def test_kasteren_days_are_whole_days_of_events_from_four_to_four():
     stream = kasteren.resample(days, 30, "seed")
     assert stream == kasteren.resample(days, 30, "seed")  # seeded
     events = kasteren.to_events(spec, stream, kasteren.STREAM_START)
-    assert all(a.ts <= b.ts for a, b in zip(events, events[1:]))
+    assert all(a.ts <= b.ts for a, b in pairwise(events))
     truth = kasteren.inject_night_exit(spec, stream, 20, kasteren.STREAM_START, None)
     assert truth.start == kasteren.STREAM_START + timedelta(days=20, hours=22, minutes=30)
 
@@ -70,7 +71,7 @@ def test_house_b_streams_leave_out_the_days_its_recording_was_broken():
     used = {i for run in kasteren.blocks(spec, days) for i in run}
     assert used.isdisjoint(broken) and len(used) == len(days) - len(broken)
     # House A's days away (nothing at all, between ordinary days) are kept: being away is normal.
-    spec_a, days_a = kasteren.load_home(Path("/work/shared/data/kasteren"), "A")
+    _, days_a = kasteren.load_home(Path("/work/shared/data/kasteren"), "A")
     assert all(kasteren.recorded(days_a)) and [] in days_a
 
 
@@ -122,14 +123,14 @@ def test_a_simulated_responder_answers_every_alert_and_the_verdicts_reach_the_ho
     engine.add_household("h", "UTC")
     fall = T + timedelta(days=3)
     responder = SimulatedResponder(engine, "h", lambda at, kind: at == fall)
-    kinds = (AlertKind.NOT_UP, AlertKind.NOT_UP, AlertKind.INACTIVITY, AlertKind.INACTIVITY)
+    kinds = (AlertKind.LONG_BATHROOM, AlertKind.LONG_BATHROOM, AlertKind.NOT_UP, AlertKind.INACTIVITY)
     for day, kind in enumerate(kinds):
         responder.alerted(AlertSignal("h", kind, T + timedelta(days=day), "", f"k{day}", "urgent",
                                       {"quiet_since": (T + timedelta(days=day, hours=-2)).isoformat()}))
-    responder.until(T + timedelta(days=2))  # two false not_up answered, 30 min after each
-    assert engine.routines["h"].tolerance == {"not_up": 1.5}
-    responder.until(T + timedelta(days=4))  # a false inactivity alert, and a genuine one (the fall)
-    assert engine.routines["h"].tolerance == {"not_up": 1.5}  # inactivity is never widened...
-    quiet = engine.routines["h"].quiet
-    assert list(quiet.dismissed) == [(T + timedelta(days=2, hours=-2)).timestamp()]  # ...its quiet is learned
-    assert list(quiet.confirmed) == [(fall - timedelta(hours=2)).timestamp()]
+    responder.until(T + timedelta(days=2))  # two false long bathroom alerts answered, 30 min after each
+    assert engine.routines["h"].tolerance == {"long_bathroom": 1.5}
+    responder.until(T + timedelta(days=4))  # a false not-up alert, and a genuine inactivity one (the fall)
+    assert engine.routines["h"].tolerance == {"long_bathroom": 1.5}  # not up is never widened...
+    model = engine.routines["h"]
+    assert list(model.mornings.dismissed) == [(T + timedelta(days=2, hours=-2)).timestamp()]  # ...it is learned
+    assert list(model.quiet.confirmed) == [(fall - timedelta(hours=2)).timestamp()]

@@ -1,5 +1,5 @@
-"""Responders' verdicts: a false inactivity alert teaches that quiet; false alarms of other kinds make that
-home's learned alert of that kind more patient."""
+"""Responders' verdicts: a false inactivity or not-up alert teaches that quiet or that morning; false
+alarms of other kinds make that home's learned alert of that kind more patient."""
 
 from __future__ import annotations
 
@@ -60,20 +60,23 @@ def verdict(factory, household_id: int, kind: AlertKind, outcome: str, days_ago:
         resolve(s, change.alert_id, "resp", outcome, at)
 
 
-def test_false_alarms_widen_only_that_home_and_kind_and_never_the_safety_alerts_nor_inactivity(world):  # noqa: F811
+def test_false_alarms_widen_only_that_home_and_kind_and_never_the_safety_alerts_inactivity_nor_not_up(
+    world,  # noqa: F811
+):
     a, b = world.ids["home_a"], world.ids["home_b"]
     for days_ago in (2, 5, 9):
-        verdict(world.factory, a, AlertKind.NOT_UP, "false_alarm", days_ago)
+        verdict(world.factory, a, AlertKind.LONG_BATHROOM, "false_alarm", days_ago)
         verdict(world.factory, a, AlertKind.FALL, "false_alarm", days_ago)
         verdict(world.factory, a, AlertKind.INACTIVITY, "false_alarm", days_ago)  # learned instead
-    verdict(world.factory, a, AlertKind.NOT_UP, "genuine", 3)  # one real: a step back
-    verdict(world.factory, a, AlertKind.LONG_BATHROOM, "false_alarm", 120)  # too long ago
-    verdict(world.factory, b, AlertKind.NOT_UP, "genuine", 1)
+        verdict(world.factory, a, AlertKind.NOT_UP, "false_alarm", days_ago)  # learned instead
+    verdict(world.factory, a, AlertKind.LONG_BATHROOM, "genuine", 3)  # one real: a step back
+    verdict(world.factory, a, AlertKind.NOT_RETURNED, "false_alarm", 120)  # too long ago
+    verdict(world.factory, b, AlertKind.LONG_BATHROOM, "genuine", 1)
 
     service = DetectionService(world.factory, ManualClock(NOW), SafetyConfig(timedelta(hours=6)))
     service.recover()
     service.refresh_context(NOW)
-    assert service.engine.routines["home-a"].tolerance == {"not_up": 1.5}
+    assert service.engine.routines["home-a"].tolerance == {"long_bathroom": 1.5}
     assert service.engine.routines["home-b"].tolerance == {}
 
 
@@ -84,6 +87,8 @@ def test_quiet_a_responder_found_genuine_or_a_false_alarm_reaches_that_homes_mod
     verdict(world.factory, a, AlertKind.INACTIVITY, "false_alarm", 4, {"quiet_since": nap.isoformat()})
     verdict(world.factory, b, AlertKind.FALL, "genuine", 1, {"quiet_since": fall.isoformat()})  # not quiet
     verdict(world.factory, b, AlertKind.NOT_UP, "genuine", 1, {"quiet_since": "not a time"})
+    lie_in = NOW - timedelta(days=3, hours=12)
+    verdict(world.factory, b, AlertKind.NOT_UP, "false_alarm", 3, {"quiet_since": lie_in.isoformat()})
 
     service = DetectionService(world.factory, ManualClock(NOW), SafetyConfig(timedelta(hours=6)))
     service.recover()
@@ -92,7 +97,9 @@ def test_quiet_a_responder_found_genuine_or_a_false_alarm_reaches_that_homes_mod
     assert list(service.engine.routines["home-a"].quiet.confirmed) == [fall.timestamp()]
     assert list(service.engine.routines["home-a"].quiet.dismissed) == [nap.timestamp()]
     assert list(service.engine.routines["home-b"].quiet.confirmed) == []
-    assert service._dirty == {"home-a"}  # saved with the next snapshot
+    assert list(service.engine.routines["home-a"].mornings.confirmed) == [fall.timestamp()]
+    assert list(service.engine.routines["home-b"].mornings.dismissed) == [lie_in.timestamp()]
+    assert service._dirty == {"home-a", "home-b"}  # saved with the next snapshot
     service._dirty.clear()
     service.refresh_context(NOW + timedelta(seconds=30))  # every half minute: nothing new
     assert service._dirty == set()
