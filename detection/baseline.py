@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from detection.routine import _DOORS, _LIVING
+from detection.routine_day import DOORS, LIVING
 from detection.wording import local_time
 from telecare.domain import AlertKind, AlertSignal, ClearSignal, SensorEvent
 
@@ -46,9 +46,9 @@ class FixedRules:
             return []
         local = event.ts.astimezone(self.tz)
         signals: list[Signal] = []
-        if event.room in _LIVING and local.hour >= 4:
+        if event.room in LIVING and local.hour >= 4:
             self.up_date = local.date()
-        if event.room in _DOORS and (local.hour >= 23 or local.hour < 6):
+        if event.room in DOORS and (local.hour >= 23 or local.hour < 6):
             signals.append(AlertSignal(
                 self.hub, AlertKind.NIGHT_WANDERING, event.ts,
                 f"Door opened at night, at {local_time(event.ts, self.timezone)}.",

@@ -47,7 +47,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.lifecycle import Outcome
-from detection.routine import ABSENCE
+from detection.routine_alerts import ABSENCE
 from telecare.domain import AlertKind
 from telecare.models import Alert
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from detection.engine import DetectionEngine
 from detection.feedback import ADJUSTABLE, DISMISSIBLE, MEMORY, tolerance
-from detection.routine import ABSENCE
+from detection.routine_alerts import ABSENCE
 from telecare.domain import AlertSignal
 
 VERDICT_AFTER = timedelta(minutes=30)

@@ -18,8 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from detection.outings import LEAVING, OUTING  # read "at home" exactly as the model does
-from detection.routine import _BOTH_EDGES
-from detection.routine_day import RoutineDay  # and getting up
+from detection.routine_day import BOTH_EDGES, DOORS, LIVING, RoutineDay  # as the model reads signs and getting up
 from telecare.domain import DeviceType, HouseholdSpec, Room, SensorEvent
 from telecare.households import load_household_file
 
@@ -214,10 +213,6 @@ def inject_fall(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, r
     return Truth("fall", base + timedelta(seconds=t), base + timedelta(days=1))
 
 
-_LIVING = (Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR)
-_DOORS = (Room.FRONT_DOOR, Room.BACK_DOOR)
-
-
 def _home_at(spec: HouseholdSpec, day: Day, t: float) -> bool:
     """The resident is home at ``t`` of ``day``, read from the day's signs before it as the routine model
     reads them (a day from 04:00 to 04:00, so an outing that began in the afternoon is in it).
@@ -237,7 +232,7 @@ def _home_at(spec: HouseholdSpec, day: Day, t: float) -> bool:
     leaving, outing = LEAVING.total_seconds(), OUTING.total_seconds()
     home, door = None, None
     for o, dev, _ in sorted(e for e in day if e[0] < t and e[2]):
-        if rooms[dev] in _DOORS:
+        if rooms[dev] in DOORS:
             home, door = False, o
         elif not (home is False and dev in motion and (o - door <= leaving or o - door > outing)):
             home = True
@@ -259,14 +254,14 @@ def inject_not_up(spec: HouseholdSpec, days: list[Day], n: int, start: datetime,
     rooms, types = _rooms(spec), {d.id: d.type for d in spec.devices}
     events = sorted(days[n])
     room = next((rooms[dev] for _, dev, value in events
-                 if value and rooms[dev] in _LIVING and types[dev] is not DeviceType.BED), None)
+                 if value and rooms[dev] in LIVING and types[dev] is not DeviceType.BED), None)
     probe = RoutineDay(STREAM_START, STREAM_START, False)
     for o, dev, value in events:
-        if value or types[dev] in _BOTH_EDGES and types[dev] is not DeviceType.BED:  # as the model sees them
-            living = rooms[dev] in _LIVING and rooms[dev] not in _DOORS
+        if value or types[dev] in BOTH_EDGES and types[dev] is not DeviceType.BED:  # as the model sees them
+            living = rooms[dev] in LIVING and rooms[dev] not in DOORS
             probe.note_up(o / 3600, dev, types[dev] is DeviceType.BED, living)
     wake = None if probe.up is None else probe.up * 3600
-    if wake is None or wake > 8 * 3600 or room in _DOORS or n == 0 or not _home_at(spec, days[n - 1], DAY):
+    if wake is None or wake > 8 * 3600 or room in DOORS or n == 0 or not _home_at(spec, days[n - 1], DAY):
         return None
     days[n] = [e for e in days[n] if e[0] >= wake + 3 * 3600]
     base = start + timedelta(days=n)

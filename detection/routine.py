@@ -1,8 +1,9 @@
 """The routine model: what is normal for *this* household, learned online from its own sensors.
 
 One ``RoutineModel`` per household, in river's style: ``learn_one(event)`` takes each sensor event in
-event time, ``check(now)`` scores the present moment on clock ticks. Both return signals. Nothing is
-learned from wall-clock time, so the live service, ``telecare replay`` and the tests agree.
+event time, ``check(now)`` scores the present moment on clock ticks (``detection.routine_alerts``).
+Both return signals. Nothing is learned from wall-clock time, so the live service, ``telecare
+replay`` and the tests agree.
 
 What is learned, per *routine day* (15:00 to 15:00 local, so a night and the morning after it belong
 to the same day):
@@ -43,24 +44,24 @@ from detection.bed_mats import BedMats
 from detection.company import Company
 from detection.mornings import Mornings
 from detection.next_sign import NextSign
-from detection.night_watch import RESTED, UP_ROOMS, NightWatch, Unusual
+from detection.night_watch import RESTED, UP_ROOMS, NightWatch
 from detection.outings import VISIT_GAP, Whereabouts
-from detection.quiet import ANYWHERE, BEDROOM, ELSEWHERE, QuietLimit, QuietSpells, upper
-from detection.routine_day import DAY_START_HOUR, RoutineConfig, RoutineDay
+from detection.quiet import ANYWHERE, BEDROOM, ELSEWHERE, QuietSpells
+from detection.routine_alerts import RoutineAlerts, Signal
+from detection.routine_day import (
+    BOTH_EDGES,
+    DAY_START_HOUR,
+    DOORS,
+    LIVING,
+    UP_FOR,
+    WAKE_FROM,
+    WASH,
+    RoutineConfig,
+    RoutineDay,
+)
 from detection.trends import TrendDetector
 from detection.versioned import VersionedState
-from detection.wording import local_time
-from telecare.domain import (
-    AlertCategory,
-    AlertKind,
-    AlertSignal,
-    ClearSignal,
-    DeviceType,
-    Room,
-    SensorEvent,
-)
-
-Signal = AlertSignal | ClearSignal
+from telecare.domain import AlertKind, DeviceType, Room, SensorEvent
 
 # 2: quiet spells by the time they began (detection.quiet); 3: time away per day; 4: company;
 # 5: quiet spells in the bedroom and elsewhere apart; 6: night rest and outings per day (trends);
@@ -85,22 +86,12 @@ Signal = AlertSignal | ClearSignal
 # 22: mornings alerted on are held, and learned once a responder finds not_up a false alarm (Mornings 2)
 STATE_VERSION = 22
 
-_BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
-_LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
-_WASH = frozenset({Room.BATHROOM, Room.TOILET})
-_DOORS = frozenset({Room.FRONT_DOOR, Room.BACK_DOOR})
-# Absence alerts: about quiet (also read by ``detection.feedback`` for responders' verdicts).
-ABSENCE = frozenset({AlertKind.INACTIVITY, AlertKind.NOT_UP, AlertKind.NOT_RETURNED, AlertKind.LONG_BATHROOM})
-_STIRRING = timedelta(minutes=30)
-_UP_FOR = timedelta(minutes=45)  # events further apart than this are separate visits
-_WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
-_EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
 _DAYTIME_SIGNS = (8, 20)
 _SIGNS_KEPT = 16  # alerted quiet spells after a sign remembered for a responder's verdict
 
 
-class RoutineModel(VersionedState):
+class RoutineModel(RoutineAlerts, VersionedState):
     """One household's learned routine and the acute and trend detectors built on it.
 
     Parameters
@@ -193,7 +184,7 @@ class RoutineModel(VersionedState):
     def learn_one(self, event: SensorEvent) -> list[Signal]:
         """Take one event (event time); returns signals it causes at once (door at night, clears)."""
         if not event.device_type.shows_presence or not (
-            event.active or event.device_type in _BOTH_EDGES
+            event.active or event.device_type in BOTH_EDGES
         ):
             return []
         ts = event.ts
@@ -223,7 +214,7 @@ class RoutineModel(VersionedState):
             self.rest_from = ts
         if (  # with a bed mat, getting up is leaving the bed for 45 minutes or more
             day.wake is None and self.has_bed and (up_since := self.bed.up_since) is not None
-            and ts - up_since >= _UP_FOR and up_since >= day.start + timedelta(hours=_WAKE_FROM)
+            and ts - up_since >= UP_FOR and up_since >= day.start + timedelta(hours=WAKE_FROM)
         ):
             day.wake = (up_since - day.start).total_seconds() / 3600
             signals += self._clear(AlertKind.NOT_UP, ts, "Up and about")
@@ -247,22 +238,22 @@ class RoutineModel(VersionedState):
                 self.next_sign.learn_one(self.last_sign, minutes, now=self._alerted_quiet)
         day.activity += 1
         local_hour = (DAY_START_HOUR + hours) % 24
-        if hours >= _WAKE_FROM and (event.active or event.device_type is not DeviceType.BED):
+        if hours >= WAKE_FROM and (event.active or event.device_type is not DeviceType.BED):
             back_to_bed = day.back_to_bed
             day.note_up(hours, event.device, event.device_type is DeviceType.BED and event.active,
-                        room in _LIVING and room not in _DOORS)
+                        room in LIVING and room not in DOORS)
             if back_to_bed and not day.back_to_bed:
                 signals += self._clear(AlertKind.NOT_UP, ts, "Activity in the morning")
-        if room in _LIVING and day.wake is None and hours >= _WAKE_FROM:
+        if room in LIVING and day.wake is None and hours >= WAKE_FROM:
             day.wake = hours
             signals += self._clear(AlertKind.NOT_UP, ts, "Activity in the morning")
         if room != self.last_room:
-            if self.last_room in _WASH and self.room_since is not None:
+            if self.last_room in WASH and self.room_since is not None:
                 if self.silence_alerted is None or self.silence_alerted < self.room_since:
                     day.stays.append((ts - self.room_since).total_seconds() / 60)
                 signals += self._clear(AlertKind.LONG_BATHROOM, ts, "Left the bathroom")
             self.room_since = ts
-        if room in _WASH:
+        if room in WASH:
             # A night toilet visit: the first bathroom or toilet event in 15 minutes, 00:00-06:00.
             if local_hour < 6 and (self.last_wash is None or ts - self.last_wash > VISIT_GAP):
                 day.night_toilet += 1
@@ -274,8 +265,8 @@ class RoutineModel(VersionedState):
             self.last_kitchen = ts
         if event.active:
             self.company.note(room, event.device_type, ts, night=local_hour < 5)
-        visitor_leaving = room in _DOORS and self.company.present(ts)
-        if (room in _DOORS and event.active and not self.where.out and not visitor_leaving
+        visitor_leaving = room in DOORS and self.company.present(ts)
+        if (room in DOORS and event.active and not self.where.out and not visitor_leaving
                 and int(local_hour) in self.config.night_hours):
             self.night.door(event, int(local_hour))
         if "inactivity" in self.open:
@@ -289,12 +280,12 @@ class RoutineModel(VersionedState):
         if _DAYTIME_SIGNS[0] <= local_hour < _DAYTIME_SIGNS[1] and room != Room.BEDROOM:
             self.last_sign = f"{event.device}:{event.active:d}"
             self.last_sign_type = event.device_type
-        if self.where.out and room not in _DOORS and self.where.out_since is not None:
+        if self.where.out and room not in DOORS and self.where.out_since is not None:
             signals += self._clear(AlertKind.NOT_RETURNED, ts, "Back home")
         # Out: the last sign was at the door (``detection.outings``). A day's outings are counted
         # once, when the person is surely in (a motion sensor by the door may see them come in and
         # still be read as leaving).
-        if self.where.see(event, at_door=room in _DOORS, visitor_leaving=visitor_leaving):
+        if self.where.see(event, at_door=room in DOORS, visitor_leaving=visitor_leaving):
             self._count_away(day, ts)
             since = self.silence_alerted
             alerted = since if since is not None and since >= self.where.out_since else None
@@ -317,72 +308,7 @@ class RoutineModel(VersionedState):
         if self.day is not None and self.day.start <= ts < self.day.end:
             self.day.flagged = self.day.gap = True
 
-    # ------------------------------------------------------------------ scoring side
-    def check(self, now: datetime) -> list[Signal]:
-        """Score the present moment: inactivity, not up, long bathroom stay. Cheap: run it often."""
-        signals = self._roll(now)
-        if (out := self.night.gone_out(now)) is not None:
-            door, unusual = out
-            signals += self._night_wandering(unusual, now, partial(words.night_door, door.device, door.room))
-        if not self.monitoring or self.last_presence is None:
-            return signals
-        if self.silence_alerted == self.last_presence:
-            return signals  # one silence, one alert: not "not up" again every morning it lasts
-        if self.where.out:
-            return signals + self._check_out(now)
-        day = self.day
-        assert day is not None
-        seen = self.last_presence
-        if self.resumed_at is not None and self.resumed_at > seen:
-            seen = self.resumed_at  # the hub was offline: nothing could be seen before it came back
-        quiet = now - seen
-        hours = (now - day.start).total_seconds() / 3600
-        # Up, unless the first sign of the morning was followed by lying down again on a bed mat
-        # that shows it (a mat that only pulses is pressed whenever he turns over: no such news).
-        up = day.wake is not None and not (day.back_to_bed and self.has_bed)
-        morning = None if up else self.mornings.limit(day.weekend, day.start, self.config.wake_quantile)
-        if morning is not None:
-            wake, usual, count = morning
-            latest = usual + self._widen(AlertKind.NOT_UP) * self.config.wake_margin.total_seconds() / 3600
-            # Seen in the last half hour outside the bedroom (washing, dressing): up, not yet in
-            # the kitchen. Someone who falls there goes quiet, and is judged then.
-            stirring = quiet < _STIRRING and self.last_room != Room.BEDROOM
-            if hours >= _WAKE_FROM and hours > latest and not stirring:
-                signals += self._not_up(now, usual, count, wake)
-            # No bed sensor, quiet since after 20:00 and not yet the latest usual getting-up time:
-            # probably asleep, and a long night is not_up's to judge. (With a bed sensor: in_bed.)
-            since = (self.last_presence - day.start).total_seconds() / 3600
-            asleep = not self.has_bed and hours <= latest and _EVENING <= since < latest
-        else:
-            asleep = False
-        # Not widened by false alarms: the quiet they were about is learned instead (``dismiss_quiet``).
-        limit = self._quiet_limit(seen)
-        if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
-            signals += self._inactivity(now, quiet, limit)
-        # The bathroom is judged when the person is up: out of bed, or (no bed sensor) went in at a
-        # time when the house does not usually fall quiet for long (not on the way to bed).
-        if self.last_room in _WASH and self.room_since is not None and len(self.stays) >= 10 and (
-            not self.in_bed if self.has_bed else 0 <= self.quiet.limit(self.room_since, ANYWHERE).usual < 120
-        ):
-            stay = now - self.room_since
-            usual, count = upper(self.stays, 1.0)
-            limit_b = self._widen(AlertKind.LONG_BATHROOM) * max(
-                self.config.bathroom_floor.total_seconds() / 60, usual * self.config.bathroom_margin)
-            if stay.total_seconds() / 60 > limit_b and quiet.total_seconds() / 60 > 0:
-                signals += self._long_bathroom(now, stay, usual)
-        return signals
-
-    def _quiet_limit(self, seen: datetime) -> QuietLimit:
-        """The limit for the quiet since ``seen``: by the time of day it began, or by the sign it began
-        with, whichever is tighter (``detection.next_sign``)."""
-        limit = self.quiet.limit(seen, self._quiet_judged_by)
-        if self.last_sign and seen == self.last_presence:
-            after = self.next_sign.limit(self.last_sign)
-            if after is not None and after.limit < limit.limit:
-                said = words.sign(self.last_sign_type, self.last_room, self.last_sign.endswith(":1"))
-                return QuietLimit(after.limit, after.usual, after.seen, True, "after_sign", said)
-        return limit
-
+    # ------------------------------------------------------------------ where the person is
     @property
     def in_bed(self) -> bool:
         """A bed mat is pressed and nothing outside the bedroom has been seen since.
@@ -396,7 +322,6 @@ class RoutineModel(VersionedState):
         """The home has a bed mat that shows someone lying on it (``detection.bed_mats``)."""
         return self.bed.shows_lying
 
-    # ------------------------------------------------------------------ detectors
     @property
     def _quiet_place(self) -> int:
         """Where the quiet since the last sign began, as ``detection.quiet`` tells places apart."""
@@ -412,95 +337,6 @@ class RoutineModel(VersionedState):
     def staying_away(self, now: datetime) -> bool:
         """Out over a night, as this person sometimes is: detected away, not "not back"."""
         return self.where.staying_away(now, self.days_seen)
-
-    def _check_out(self, now: datetime) -> list[Signal]:
-        where = self.where
-        if where.out_since is None or self.staying_away(now):
-            return []
-        out = now - where.out_since
-        limit = where.not_back(self.config.quiet_margin, self.config.outing_quantile,
-                               self._widen(AlertKind.NOT_RETURNED))
-        key = f"out-since:{where.out_since.isoformat()}"
-        if out.total_seconds() / 60 <= limit.limit or self.open.get("not_returned") == key:
-            return []
-        return self._raise(AlertKind.NOT_RETURNED, now, key, *words.not_returned(
-            where.out_since, out, limit.usual, limit.count, limit.outings, self.timezone, limit.few_floor))
-
-    def _inactivity(self, now: datetime, quiet: timedelta, limit: QuietLimit) -> list[Signal]:
-        key = f"quiet-since:{self.last_presence.isoformat()}"
-        if self.open.get("inactivity") == key:
-            return []
-        return self._raise(AlertKind.INACTIVITY, now, key, *words.inactivity(
-            self.last_presence, quiet, limit, self.last_room, self.timezone))
-
-    def _not_up(self, now: datetime, usual: float, count: int, wake: SortedWindow) -> list[Signal]:
-        key = f"not-up:{self.day.start.date().isoformat()}"
-        if self.open.get("not_up") == key:
-            return []
-        self.day.not_up_since = self.last_presence  # the morning is held for a responder's verdict
-        return self._raise(AlertKind.NOT_UP, now, key, *words.not_up(
-            now, self.day.start + timedelta(hours=usual), self.last_presence, self.last_room, count,
-            len(wake), self.mornings.kind_of_days(wake), self.timezone))
-
-    def _long_bathroom(self, now: datetime, stay: timedelta, usual: float) -> list[Signal]:
-        key = f"bathroom-since:{self.room_since.isoformat()}"
-        if self.open.get("long_bathroom") == key:
-            return []
-        return self._raise(AlertKind.LONG_BATHROOM, now, key, *words.long_bathroom(
-            self.last_room, self.room_since, stay, usual, len(self.stays), self.timezone))
-
-    def _night_wandering(self, unusual: Unusual | None, now: datetime, said) -> list[Signal]:
-        """Out of the door or up at night (``detection.night_watch``): alerted once a night, if at an
-        unusual hour for this person; ``said`` words it."""
-        key = f"night-wandering:{self.day.start.date().isoformat()}"
-        if (unusual is None or not self.monitoring or not self.night.rare(unusual)
-                or self.open.get("night_wandering") == key):
-            return []
-        return self._raise(AlertKind.NIGHT_WANDERING, now, key, *said(
-            unusual.since, now, unusual.hour, unusual.seen, unusual.days, self.timezone))
-
-    def _widen(self, kind: AlertKind) -> float:
-        return self.tolerance.get(kind.value, 1.0)
-
-    def _raise(self, kind: AlertKind, ts: datetime, key: str, summary: str, evidence: dict) -> list[Signal]:
-        summary, evidence = words.widened(summary, evidence, self._widen(kind))
-        self.open[kind.value] = key
-        if kind in ABSENCE:
-            self.silence_alerted = self.last_presence
-            # Which quiet spell this is, so a responder's verdict can find it (``confirm_quiet``).
-            evidence = {**evidence, "quiet_since": self.last_presence.isoformat()}
-        if kind.category is not AlertCategory.TREND and self.day is not None:
-            self.day.flagged = True
-        return [AlertSignal(self.hub, kind, ts, summary, key, kind.default_severity, evidence)]
-
-    def confirm_quiet(self, began: datetime) -> bool:
-        """A responder resolved the absence alert on the quiet that began at ``began`` as genuine:
-        that quiet is never learned as routine, however often it comes back, a night out it began is
-        no habit of staying away, and a late morning it was is never learned as getting up. Whether
-        it changed anything (see ``QuietSpells.confirm``)."""
-        night = self.where.confirm(began)
-        morning = self.mornings.confirm(began.timestamp())
-        return self.quiet.confirm(began) or night or morning
-
-    def dismiss_quiet(self, began: datetime) -> bool:
-        """A responder resolved the inactivity or not-up alert on the quiet that began at ``began`` as
-        a false alarm: that quiet is learned as routine at once, by the time of day and by the sign
-        it began with (``QuietSpells.dismiss``), so the same quiet is not alerted on again while
-        quiet at other times is judged as before; and a late morning is learned as a morning
-        (``Mornings.dismiss``). Whether it changed anything (the service passes every verdict each
-        half minute)."""
-        morning = self.mornings.dismiss(began.timestamp())
-        if not self.quiet.dismiss(began):
-            return morning
-        for at, sign, minutes in self.alerted_signs:
-            if at == began.timestamp():
-                self.next_sign.learn_one(sign, minutes, now=True)
-        return True
-
-    def _clear(self, kind: AlertKind, ts: datetime, what: str) -> list[Signal]:
-        if self.open.pop(kind.value, None) is None:
-            return []
-        return [ClearSignal(self.hub, kind, ts, f"{what} at {local_time(ts, self.timezone)}.")]
 
     # ------------------------------------------------------------------ days and slots
     def _roll(self, ts: datetime) -> list[Signal]:

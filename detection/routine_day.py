@@ -5,11 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from telecare.domain import DeviceType, Room
+
 UP_FOLLOWED, UP_SETTLED = 0.5, 0.75  # hours: see ``RoutineDay.note_up``
 DAY_START_HOUR = 15  # a routine day runs from 15:00 to 15:00 local: a night and its morning
 # The night, for sleep: 20:00 to 11:00 at the latest, as offsets into a routine day (from 15:00).
 NIGHT_FROM, NIGHT_UNTIL = timedelta(hours=5), timedelta(hours=20)
 REST_STRETCH = timedelta(hours=1)  # quiet shorter than this is not rest (up and about, or dozing)
+WAKE_FROM = (4 - DAY_START_HOUR) % 24  # getting up counts from 04:00, in hours into the day
+EVENING = (20 - DAY_START_HOUR) % 24  # 20:00, in hours into the day
+WASH = frozenset({Room.BATHROOM, Room.TOILET})
+LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT_DOOR, Room.BACK_DOOR})
+DOORS = frozenset({Room.FRONT_DOOR, Room.BACK_DOOR})
+# Device types whose closing (or letting go) is a sign of the person too, not only their opening.
+BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
+UP_FOR = timedelta(minutes=45)  # out of bed this long is up; events further apart are separate visits
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,29 +26,20 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from detection.outings import LEAVING, OUTING, VISIT_GAP
-from detection.routine import (
-    _BOTH_EDGES,
-    _DOORS,
-    _EVENING,
-    _LIVING,
-    _UP_FOR,
-    _WAKE_FROM,
-    _WASH,
-    DAY_START_HOUR,
-)
+from detection.routine_day import BOTH_EDGES, DAY_START_HOUR, DOORS, EVENING, LIVING, UP_FOR, WAKE_FROM, WASH
 from telecare.domain import PRESENCE_TYPES, DeviceType, Room
 from telecare.models import Device, Event, Household
 
 log = logging.getLogger(__name__)
 
 BINS_PER_DAY = 96  # quarter-hours
-WAKE_HOUR = (DAY_START_HOUR + _WAKE_FROM) % 24  # 04:00: getting up counts from then
-EVENING_HOUR = (DAY_START_HOUR + _EVENING) % 24  # 20:00: going to bed counts from then
+WAKE_HOUR = (DAY_START_HOUR + WAKE_FROM) % 24  # 04:00: getting up counts from then
+EVENING_HOUR = (DAY_START_HOUR + EVENING) % 24  # 20:00: going to bed counts from then
 NIGHT_END_HOUR = 6  # a night toilet visit is one between 00:00 and 06:00 (as the detector counts)
 BED_SETTLED = timedelta(hours=2)  # no bed mat: the evening's last busy spot is followed by this quiet
 
 _PRESENCE = sorted(str(t) for t in PRESENCE_TYPES)
-_TWO_EDGED = sorted(str(t) for t in _BOTH_EDGES)
+_TWO_EDGED = sorted(str(t) for t in BOTH_EDGES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +142,7 @@ def last_activity(session: Session, household: Household) -> LastActivity | None
         .order_by(Event.event_time.desc(), Event.id.desc())
         .limit(1)
     ).first()
-    return None if row is None else LastActivity(row[0], row[1], row[0] if row[1] in _DOORS else None)
+    return None if row is None else LastActivity(row[0], row[1], row[0] if row[1] in DOORS else None)
 
 
 def _bins_by_room(rows: Iterable[tuple], tz: ZoneInfo) -> dict[str, list[int]]:
@@ -307,15 +298,15 @@ def _metrics(rows: Sequence[tuple], first: date, days: int, tz: ZoneInfo) -> lis
         wd = i if ts < day_end[i + 1] else i + 1
         if 0 <= wd < n and got_up[wd] is None:
             day = first + timedelta(days=wd)
-            if up_since is not None and not beds and ts - up_since >= _UP_FOR and up_since >= wake_from[wd]:
+            if up_since is not None and not beds and ts - up_since >= UP_FOR and up_since >= wake_from[wd]:
                 got_up[wd] = _local_minutes(up_since, day, tz)
-            elif room in _LIVING and ts >= wake_from[wd]:
+            elif room in LIVING and ts >= wake_from[wd]:
                 got_up[wd] = _local_minutes(ts, day, tz)
-        if room in _LIVING:
+        if room in LIVING:
             living.append(ts)
         if d is not None:
             activity[d] += 1
-        if room in _WASH:
+        if room in WASH:
             if d is not None and night and (last_wash is None or ts - last_wash > VISIT_GAP):
                 toilet[d] += 1
             last_wash = ts
@@ -323,10 +314,10 @@ def _metrics(rows: Sequence[tuple], first: date, days: int, tz: ZoneInfo) -> lis
             if d is not None and (last_kitchen is None or ts - last_kitchen > VISIT_GAP):
                 kitchen[d] += 1
             last_kitchen = ts
-        if is_out and room not in _DOORS and out_since is not None and ts - out_since >= OUTING:
+        if is_out and room not in DOORS and out_since is not None and ts - out_since >= OUTING:
             outings.append((out_since, ts))
             out_since = None
-        if room in _DOORS:
+        if room in DOORS:
             if not is_out:
                 out_since = ts
             last_door = ts
@@ -353,7 +344,7 @@ def _bedtime(day: date, tz: ZoneInfo, presses: list, living: list[datetime], las
     a = _at(day, EVENING_HOUR, tz)
     b = _at(day + timedelta(days=1), WAKE_HOUR, tz)
     for pressed, released in presses:
-        if a <= pressed < b and (released is None or released - pressed >= _UP_FOR):
+        if a <= pressed < b and (released is None or released - pressed >= UP_FOR):
             return _local_minutes(pressed, day, tz)
     for j in range(bisect.bisect_left(living, a), bisect.bisect_left(living, b)):
         following = living[j + 1] if j + 1 < len(living) else last

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, DateTime, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from detection.routine import _DOORS, DAY_START_HOUR
+from detection.routine_day import DAY_START_HOUR, DOORS
 from telecare.activity_models import DailyActivity
 from telecare.models import Device, Event, Household
 from web.activity import (
@@ -201,7 +201,7 @@ def _compute_days(conn: Connection, household_id: int, devices: dict[int, tuple[
             rows.append((ts, device, kind[0], kind[1], value))
             if kind[2]:
                 last = (ts, kind[1])
-                if kind[1] in _DOORS:
+                if kind[1] in DOORS:
                     last_door = ts
     times = [r[0] for r in rows]
     out = {}
