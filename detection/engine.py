@@ -14,7 +14,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from detection.cold_home import ColdHome
 from detection.device_health import DeviceHealth
@@ -156,6 +156,18 @@ class DetectionEngine:
         routine = self.routines.get(hub)
         if routine is not None:
             routine.tolerance = tolerance
+
+    def set_night_exit_after(self, hub: str, after: timedelta | None) -> bool:
+        """The home's care plan: a door opened at night with nobody seen inside for ``after`` is a
+        night exit (None: this engine's default, ``RoutineConfig.exit_after``). Whether it changed."""
+        night = getattr(self.routines.get(hub), "night", None)
+        if night is None:  # no such home, or the fixed rules of the evaluation
+            return False
+        after = self.routine_config.exit_after if after is None else after
+        if night.exit_after == after:
+            return False
+        night.exit_after = after
+        return True
 
     def confirm_quiet(self, hub: str, began: Iterable[datetime]) -> bool:
         """Responders found the absence alerts on quiet that began at these times genuine: that

@@ -265,6 +265,9 @@ class DetectionService:
                     self._register(household)
                 self.engine.set_away(hub, household.away_until is not None and household.away_until > now)
                 self.engine.set_tolerance(hub, widened.get(household.id, {}))
+                minutes = household.night_exit_after_min
+                if self.engine.set_night_exit_after(hub, None if minutes is None else timedelta(minutes=minutes)):
+                    self._dirty.add(hub)
                 if self.engine.confirm_quiet(hub, confirmed.get(household.id, ())):
                     self._dirty.add(hub)  # a learned spell was unlearned: saved with the next snapshot
                 if self.engine.dismiss_quiet(hub, dismissed.get(household.id, ())):

@@ -74,6 +74,9 @@ class Household(Base):
     # Away mode set by a carer ("staying with us until Sunday"): no absence alerts until then.
     away_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     away_note: Mapped[str] = mapped_column(String(200), default="")
+    # Care plan (migration 0007): minutes after a door opens at night with nobody seen inside before
+    # it is reported as a night exit; None is the service's default (``RoutineConfig.exit_after``).
+    night_exit_after_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Added by migration 0005 (installers). ``status`` is "commissioning" from creation by an installer
     # until the home goes live; sensors announce themselves only while ``pairing_until`` is ahead.

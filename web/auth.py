@@ -179,6 +179,7 @@ Hub = Annotated[str, Path(min_length=1, max_length=64, description="the househol
 AlertReader = Annotated[Caller, Depends(require(Role.ADMIN, Role.RESPONDER, Role.FAMILY))]
 AlertActor = Annotated[Caller, Depends(require(Role.ADMIN, Role.RESPONDER))]
 CareCircleManager = Annotated[Caller, Depends(require(Role.ADMIN, Role.RESPONDER))]
+CarePlanManager = Annotated[Caller, Depends(require(Role.ADMIN, Role.RESPONDER))]
 DeviceReader = Annotated[Caller, Depends(require(Role.ADMIN, Role.RESPONDER, Role.INSTALLER))]
 FeedReader = Annotated[Caller, Depends(require(Role.ADMIN, Role.RESPONDER, Role.FAMILY))]
 Admin = Annotated[Caller, Depends(require(Role.ADMIN))]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import HTTPException, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy.orm import Session
 
 from telecare.accounts import Role
@@ -17,12 +17,14 @@ from web.auth import (
     AlertId,
     AlertReader,
     CallerDep,
+    CarePlanManager,
     FeedReader,
     Hub,
     alert_or_404,
     clock_now,
 )
 from web.auth import household_or_404 as _household
+from web.care_plan import LONGEST_NIGHT_EXIT_AFTER, night_exit
 from web.deps import TX, api_router
 
 router = api_router("households")
@@ -38,6 +40,13 @@ class AwayIn(BaseModel):
     note: str = Field(default="", max_length=200)
 
 
+class NightExitIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"after_minutes": 0}]})
+
+    after_minutes: StrictInt = Field(ge=0, le=LONGEST_NIGHT_EXIT_AFTER,
+                               description="minutes with nobody seen inside after a door opened at night")
+
+
 def household_page_data(session: Session, household: Household, caller: Any, now: datetime) -> dict:
     hstate = feed.state(session, household, now)
     data: dict[str, Any] = {
@@ -48,6 +57,8 @@ def household_page_data(session: Session, household: Household, caller: Any, now
     }
     if caller.role in (Role.ADMIN, Role.RESPONDER, Role.INSTALLER):
         data["devices"] = feed.devices(session, household, now)
+    if caller.role in (Role.ADMIN, Role.RESPONDER):
+        data["night_exit"] = night_exit(household)
     if caller.role in (Role.ADMIN, Role.RESPONDER, Role.FAMILY):
         data["recent_alerts"] = [
             {"id": a.id, "kind": a.kind, "severity": a.severity, "status": a.status,
@@ -91,6 +102,25 @@ def end_away(hub: Hub, request: Request, session: TX, caller: FeedReader) -> Any
     household.away_until, household.away_note = None, ""
     session.commit()
     return {"hub": hub, "away_until": None, "note": ""}
+
+
+@router.put("/households/{hub}/night-exit", summary="Care plan: how soon a night exit is reported",
+            description="A door opened at night (23:00-05:00) with nobody seen inside for this many "
+            "minutes after it is reported as night wandering. 0 reports it at the first tick after "
+            "the door (a resident known to wander); the default is 5.")
+def set_night_exit(hub: Hub, body: NightExitIn, request: Request, session: TX, caller: CarePlanManager) -> Any:
+    household = _household(session, caller, hub, request)
+    household.night_exit_after_min = body.after_minutes
+    session.commit()
+    return {"hub": hub, **night_exit(household)}
+
+
+@router.delete("/households/{hub}/night-exit", summary="Care plan: report night exits after the default delay")
+def reset_night_exit(hub: Hub, request: Request, session: TX, caller: CarePlanManager) -> Any:
+    household = _household(session, caller, hub, request)
+    household.night_exit_after_min = None
+    session.commit()
+    return {"hub": hub, **night_exit(household)}
 
 
 @router.get("/alerts/{alert_id}/activity",

@@ -37,6 +37,7 @@ from web.auth import (
     clock_now,
     household_or_404,
 )
+from web.care_plan import LONGEST_NIGHT_EXIT_AFTER
 from web.stream import open_queue
 from web.wording import kind_label, room_label
 
@@ -273,12 +274,34 @@ def households_page(request: Request, caller: PageCaller) -> Response:
 
 @router.get("/households/{hub}", response_class=HTMLResponse)
 def household_page(hub: Hub, request: Request, caller: PageCaller) -> Response:
+    return _household_view(hub, request, caller)
+
+
+def _household_view(hub: str, request: Request, caller: Caller, error: str | None = None,
+                    status: int = 200) -> Response:
     from web.feed_api import household_page_data
 
     with request.app.state.session_factory() as session:
         household = household_or_404(session, caller, hub, request)
         data = household_page_data(session, household, caller, clock_now(request))
-    return render(request, "household.html", caller, h=data)
+    return render(request, "household.html", caller, status=status, h=data, error=error)
+
+
+@router.post("/households/{hub}/night-exit")
+def night_exit_form(hub: Hub, request: Request, caller: PageCaller, csrf_token: Csrf = "",
+                    after_minutes: Annotated[str, Form(max_length=10)] = "") -> Response:
+    """The care plan's night exit delay; empty: the default."""
+    check_csrf(caller, csrf_token)
+    if caller.role not in (Role.ADMIN, Role.RESPONDER):
+        raise HTTPException(403, "the care plan is set by responders")
+    text = after_minutes.strip()
+    minutes = int(text) if text.isascii() and text.isdigit() else None
+    if text and (minutes is None or minutes > LONGEST_NIGHT_EXIT_AFTER):
+        return _household_view(hub, request, caller, status=422, error=(
+            f"Night exit: a whole number of minutes from 0 to {LONGEST_NIGHT_EXIT_AFTER}, or empty for the default."))
+    with session_scope(request.app.state.session_factory) as session:
+        household_or_404(session, caller, hub, request).night_exit_after_min = minutes
+    return RedirectResponse(f"/households/{hub}", status_code=303)
 
 
 @router.get("/feed", response_class=HTMLResponse)
