@@ -56,7 +56,9 @@ class RoutineAlerts:
         morning = None if up else self.mornings.limit(day.weekend, day.start, self.config.wake_quantile)
         if morning is not None:
             wake, usual, count = morning
-            latest = usual + self._widen(AlertKind.NOT_UP) * self.config.wake_margin.total_seconds() / 3600
+            # Not widened by false alarms: the late mornings they were about are learned instead
+            # (``dismiss_quiet``).
+            latest = usual + self.config.wake_margin.total_seconds() / 3600
             # Seen in the last half hour outside the bedroom (washing, dressing): up, not yet in
             # the kitchen. Someone who falls there goes quiet, and is judged then.
             stirring = quiet < _STIRRING and self.last_room != Room.BEDROOM
