@@ -19,12 +19,12 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from detection.engine import DetectionEngine
-from detection.routine import RoutineConfig
+from detection.routine_day import LONGEST_NIGHT_EXIT_AFTER, RoutineConfig
 from detection.safety import SafetyConfig, Signal
 from telecare.clock import ManualClock
 from telecare.domain import AlertSignal, ClearSignal, HouseholdSpec, SensorEvent
@@ -41,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--inactivity-hours", type=float, default=6.0, metavar="H",
         help="absolute inactivity limit of the safety rules (default 6)")
     add("--rules-only", action="store_true", help="the fixed safety rules only, no routine model")
+    add("--night-exit-after", type=_night_exit_minutes, default=None, metavar="MIN",
+        help="the home's care plan: a door opened at night with nobody seen inside for this many minutes "
+             "is a night exit (0-60; default 5, as in the live service)")
     add("--extend-hours", type=float, default=0.0, metavar="H",
         help="keep the clock ticking this long after the last event (default 0)")
     add("--resolve-after", type=float, default=12.0, metavar="H",
@@ -56,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     except (HouseholdFileError, OSError) as exc:
         print(f"telecare replay: {exc}", file=sys.stderr)
         return 2
-    engine = make_engine(args.learning_days, timedelta(hours=args.inactivity_hours), not args.rules_only)
+    engine = make_engine(args.learning_days, timedelta(hours=args.inactivity_hours), not args.rules_only,
+                         args.night_exit_after)
     grouper = AlertGrouper(timedelta(hours=args.resolve_after), args.clears)
     out = sys.stdout
     counter, lines = _Counter(), 0
@@ -75,12 +79,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def make_engine(learning_days: int = 14, inactivity_limit: timedelta = timedelta(hours=6),
-                learn: bool = True) -> DetectionEngine:
-    return DetectionEngine(
-        SafetyConfig(inactivity_limit=inactivity_limit),
-        RoutineConfig(learning_days=learning_days),
-        learn=learn,
-    )
+                learn: bool = True, night_exit_after: timedelta | None = None) -> DetectionEngine:
+    """The engine the live service runs, for one home with these per-home settings."""
+    routine = RoutineConfig(learning_days=learning_days)
+    if night_exit_after is not None:
+        routine = replace(routine, exit_after=night_exit_after)
+    return DetectionEngine(SafetyConfig(inactivity_limit=inactivity_limit), routine, learn=learn)
+
+
+def _night_exit_minutes(text: str) -> timedelta:
+    if not (text.isascii() and text.isdigit()) or int(text) > LONGEST_NIGHT_EXIT_AFTER:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of minutes from 0 to {LONGEST_NIGHT_EXIT_AFTER}")
+    return timedelta(minutes=int(text))
 
 
 def household_events(

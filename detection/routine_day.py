@@ -19,6 +19,9 @@ LIVING = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM, Room.FRONT
 DOORS = frozenset({Room.FRONT_DOOR, Room.BACK_DOOR})
 # Device types whose closing (or letting go) is a sign of the person too, not only their opening.
 BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, DeviceType.APPLIANCE})
+# A care plan's night exit delay (``RoutineConfig.exit_after``) is at most this many minutes: longer,
+# and someone gone out into the night is no longer news in time.
+LONGEST_NIGHT_EXIT_AFTER = 60
 UP_FOR = timedelta(minutes=45)  # out of bed this long is up; events further apart are separate visits
 
 

@@ -98,3 +98,19 @@ def test_rules_only_replay_has_no_learned_alerts(month, capsys):
     alerts = replay(capsys, "--household", str(household), str(events), "--rules-only")
     assert {a["kind"] for a in alerts} <= {"fall", "inactivity", "help_request", "device_offline"}
     assert not any(a["evidence"].get("learned") for a in alerts)
+
+
+def test_a_home_whose_care_plan_reports_night_exits_at_once_gets_the_alert_at_the_first_minute(month, capsys):
+    household, events, truth = month
+    [exit_] = [t for t in truth if t.kind == "night_wandering"]
+
+    def night_alert(*extra: str) -> datetime:
+        alerts = replay(capsys, "--household", str(household), str(events), *extra)
+        return min(datetime.fromisoformat(a["ts"]) for a in alerts
+                   if a["kind"] == "night_wandering" and datetime.fromisoformat(a["ts"]) >= exit_.start)
+
+    assert night_alert() - exit_.start == timedelta(minutes=5)  # the default, as live
+    assert night_alert("--night-exit-after", "0") - exit_.start <= timedelta(minutes=1)
+    with pytest.raises(SystemExit):
+        main(["replay", "--household", str(household), str(events), "--night-exit-after", "90"])
+    assert "a whole number of minutes from 0 to 60" in capsys.readouterr().err

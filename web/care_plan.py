@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from detection.routine_day import RoutineConfig
+from detection.routine_day import LONGEST_NIGHT_EXIT_AFTER, RoutineConfig
 from telecare.models import Household
 
 DEFAULT_NIGHT_EXIT_AFTER = int(RoutineConfig().exit_after / timedelta(minutes=1))
-LONGEST_NIGHT_EXIT_AFTER = 60  # minutes: longer, and a night exit is no longer news in time
+
+__all__ = ["DEFAULT_NIGHT_EXIT_AFTER", "LONGEST_NIGHT_EXIT_AFTER", "night_exit"]
 
 
 def night_exit(household: Household) -> dict:
