@@ -46,7 +46,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 21: up and about at an unusual hour of the night (RoutineModel state 20).
 # 22: night wandering in its own part (RoutineModel state 21).
 # 23: a late morning a responder found a false not-up alarm is learned (RoutineModel state 22).
-STATE_VERSION = 23
+# 24: overlapping motion sensors learned from returns through the door (RoutineModel state 23).
+STATE_VERSION = 24
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

@@ -84,7 +84,8 @@ from telecare.domain import AlertKind, DeviceType, Room, SensorEvent
 # 20: up and about in the living areas at an unusual hour of the night (``up_days``, ``up_since``)
 # 21: night exits and being up at night in their own part (``detection.night_watch.NightWatch``)
 # 22: mornings alerted on are held, and learned once a responder finds not_up a false alarm (Mornings 2)
-STATE_VERSION = 22
+# 23: company learns overlapping motion sensors from the resident coming home too (Company state 3)
+STATE_VERSION = 23
 
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
 _DAYTIME_SIGNS = (8, 20)
@@ -265,7 +266,10 @@ class RoutineModel(RoutineAlerts, VersionedState):
             self.last_kitchen = ts
         if event.active:
             self.company.note(room, event.device_type, ts, night=local_hour < 5)
+        self.company.sign(ts, at_door=room in DOORS)
         visitor_leaving = room in DOORS and self.company.present(ts)
+        if visitor_leaving:
+            self.company.visitor_left(ts)
         if (room in DOORS and event.active and not self.where.out and not visitor_leaving
                 and int(local_hour) in self.config.night_hours):
             self.night.door(event, int(local_hour))
