@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from detection.outings import VISIT_GAP
+from detection.routine_day import DOORS
 from detection.versioned import VersionedState
 from telecare.domain import Room, SensorEvent
 
@@ -120,7 +121,7 @@ class NightWatch(VersionedState):
         ``VISIT_GAP`` is getting up at night if ``rested``: out of bed at home in a night hour."""
         if last is not None and ts - last <= VISIT_GAP:
             return  # the run goes on
-        self.up_since, self.up_rooms = (ts if rested and room not in (Room.FRONT_DOOR, Room.BACK_DOOR) else None), []
+        self.up_since, self.up_rooms = (ts if rested and room not in DOORS else None), []
 
     def up(self, ts: datetime, room: Room, hour: int) -> Unusual | None:
         """A sign in the kitchen or living areas at night hour ``hour``: the run since getting up, once
