@@ -8,12 +8,14 @@ Stream groups:
 
 - ``sim``: simulated personas (``simulator``), with a daytime fall, a morning not getting up, a night
   exit and a long bathroom stay injected after the learning period, up and about in the kitchen at
-  02:30 for 40 minutes (``night_up``, in a stream of its own), the trends (two more night toilet
+  02:30 for 40 minutes (``night_up``, in a stream of its own), a fall between 19:00 and 21:00 with
+  nobody up until noon the next day (``evening_fall``, in a stream of its own), the trends (two more night toilet
   trips a night, 60% fewer kitchen visits, moving less: ``simulator.trend_scenarios``) from the
   fourth day after it, and clean homes;
 - ``kasteren``: the real van Kasteren houses A and B, days resampled into streams, with a fall
   (silence after a moment between 09:00 and 19:00), not up (morning removed until wake + 3 h), a night
-  exit (front door at 02:30, then silence), and trends (two more night toilet visits every night,
+  exit (front door at 02:30, then silence), an evening fall (silence after a moment between 19:00 and
+  23:00, until noon the next day; in a stream of its own), and trends (two more night toilet visits every night,
   60% fewer kitchen visits, half of all visits anywhere but the toilet and the door) from day 20; and
   clean streams;
 - ``--household H --events E --truth T``: your own files (truth as ``telecare simulate`` writes it).
@@ -55,6 +57,7 @@ ACUTE_HORIZON = timedelta(hours=12)
 TREND_HORIZON = timedelta(days=7)
 MATCH = {
     "fall": {"inactivity", "not_returned", "long_bathroom", "not_up"},
+    "evening_fall": {"inactivity", "not_returned", "long_bathroom", "not_up"},
     "not_up": {"not_up", "inactivity"},
     "night_exit": {"night_wandering", "not_returned"},
     "night_up": {"night_wandering"},
@@ -189,6 +192,11 @@ def sim_recipes(streams: int, seed: str, learning: int) -> list[tuple]:
             recipes.append(("sim", persona, s, injected, first + 17, learning))
             # Up and about in the kitchen at 02:30 for 40 min, in a stream of its own (the others unchanged).
             recipes.append(("sim", persona, f"{s}/night_up", [f"night_up@{first + 3}T02:30"], first + 5, learning))
+            # A fall in the evening, and nobody up until noon the next day, in a stream of its own.
+            hour, minute = 19 + k % 2, (11 * k) % 60
+            recipes.append(("sim", persona, f"{s}/evening",
+                            [f"fall@{first + 2}T{hour}:{minute:02d}:{(36 - hour) * 60 - minute}"], first + 5, learning,
+                            {"fall": "evening_fall"}))
             for trend in ("night_toilet_increase", "kitchen_decline", "activity_decline"):
                 recipes.append(("sim", persona, f"{s}/{trend}", [f"{trend}@{first + 3}"], first + 12, learning))
             recipes.append(("sim", persona, s + "/clean", [], first + 28, learning))
@@ -203,6 +211,8 @@ def kasteren_recipes(streams: int, seed: str, learning: int, directory: str) -> 
             s = f"{seed}/{house}/{k}"
             recipes.append(("kasteren", directory, house, s, [("fall", first + 1), ("not_up", first + 4),
                                                               ("night_exit", first + 7)], first + 10, learning))
+            recipes.append(("kasteren", directory, house, s + "/evening", [("evening_fall", first + 2)],
+                            first + 9, learning))
             recipes.append(("kasteren", directory, house, s + "/toilet", [("night_toilet", first + 5)],
                             first + 14, learning))
             recipes.append(("kasteren", directory, house, s + "/kitchen", [("kitchen_decline", first + 5)],
@@ -222,14 +232,15 @@ def build(recipe: tuple) -> tuple[str, HouseholdSpec, list[SensorEvent], list[Tr
     return _build_files(*recipe[1:])
 
 
-def _build_sim(persona, seed, injected, days, learning):
+def _build_sim(persona, seed, injected, days, learning, classes=None):
     from simulator.scenarios import parse_scenario
     from simulator.simulation import build_homes
 
     [home] = build_homes(1, seed=seed, days=days, personas=[persona],
                          scenarios=[parse_scenario(x) for x in injected])
     spec, events = household_events(home.household, home.events())
-    truths = [Truth(SIM_CLASS[t.kind], t.start, t.end or t.start) for t in home.truth if t.kind in SIM_CLASS]
+    classes = {**SIM_CLASS, **(classes or {})}  # (an evening fall is the simulator's fall, at another time)
+    truths = [Truth(classes[t.kind], t.start, t.end or t.start) for t in home.truth if t.kind in classes]
     return "sim", spec, events, truths, days, learning
 
 
@@ -239,13 +250,15 @@ def _build_kasteren(directory, house, seed, injections, days, learning):
     spec, real_days = k.load_home(directory, house)
     stream = k.resample(real_days, days, seed, k.blocks(spec, real_days))
     rng = random.Random(f"{seed}/inject")
-    inject = {"fall": k.inject_fall, "not_up": k.inject_not_up, "night_exit": k.inject_night_exit,
+    inject = {"fall": k.inject_fall, "evening_fall": k.inject_evening_fall, "not_up": k.inject_not_up, "night_exit": k.inject_night_exit,
               "night_toilet": k.inject_night_toilet, "kitchen_decline": k.inject_kitchen_decline,
               "activity_decline": k.inject_activity_decline}
     truths = []
     for name, day in injections:
         truth = None
-        for d in range(day, min(day + 3, days)):  # a day without a chance (away) moves it along
+        # A day without a chance (away) moves it along; evenings at home up and about are fewer
+        # (house B is out, or on the bed mat by 19:00, on more than half of them).
+        for d in range(day, min(day + (6 if name == "evening_fall" else 3), days)):
             truth = inject[name](spec, stream, d, k.STREAM_START, rng)
             if truth is not None:
                 break
@@ -298,13 +311,21 @@ def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None,
                 alerts.append((at, signal.kind.value))
                 if responder is not None:
                     responder.alerted(signal)
-        results.append(score(group, method, alerts, truths, monitored_from, end))
+        results.append(score(group, method, alerts, truths, monitored_from, end, clean=_clean(recipe, truths)))
     return results
 
 
-def score(group, method, alerts, truths, monitored_from, end) -> Result:
+def _clean(recipe: tuple, truths: list[Truth]) -> bool:
+    """A clean stream: nothing was to be injected (a stream whose injection found no chance, such as
+    an evening fall in a stream of evenings out, is not one: it counts in all streams only)."""
+    asked = {"sim": 3, "kasteren": 4}.get(recipe[0])
+    return not recipe[asked] if asked is not None else not truths
+
+
+def score(group, method, alerts, truths, monitored_from, end, clean: bool | None = None) -> Result:
     used: set[int] = set()
-    result = Result(group, method, not truths, max(0.0, (end - monitored_from) / timedelta(days=1)), 0)
+    clean = not truths if clean is None else clean
+    result = Result(group, method, clean, max(0.0, (end - monitored_from) / timedelta(days=1)), 0)
     for truth in truths:
         hits = [i for i, (at, kind) in enumerate(alerts) if _finds(truth, at, kind)]
         used.update(hits)

@@ -194,23 +194,49 @@ def inject_fall(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, r
     fall only ever just after opening something would leave it open every time, which no model
     should get to lean on (most falls come after the hand has let go).
     """
+    return _fall(spec, days, n, start, rng, "fall", (9, 19))
+
+
+def inject_evening_fall(spec: HouseholdSpec, days: list[Day], n: int, start: datetime,
+                        rng: random.Random) -> Truth | None:
+    """A fall at home in the evening, at a sign of the resident up and about between 19:00 and
+    23:00 (as ``inject_fall``), and nobody finds them: silent until noon the next day.
+
+    The evening is when a home without a bed sensor cannot tell going to bed from lying on the
+    kitchen floor by the time of day alone. The rest of that night and the next morning are silent
+    too, as they would be: nobody gets up.
+    """
+    return _fall(spec, days, n, start, rng, "evening_fall", (19, 23), until_next=(12 - DAY_CUT // 3600) * 3600)
+
+
+def _fall(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random, cls: str,
+          hours: tuple[int, int], until_next: float = 0.0) -> Truth | None:
+    """Silence after a random sign of the resident up and about between ``hours`` (local, from-to),
+    to the end of the day, and ``until_next`` seconds into the next one."""
     rooms = _rooms(spec)
     beds = {d.id for d in spec.devices if d.type is DeviceType.BED}
     both_edges = {d.id for d in spec.devices if d.type in (DeviceType.CONTACT, DeviceType.APPLIANCE, DeviceType.CHAIR)}
+    low, high = ((h * 3600 - DAY_CUT) % DAY for h in hours)
     in_bed: set[str] = set()
     candidates = []  # moments up and about at home: not at the door, not in bed
     for o, dev, v in sorted(days[n]):
         if dev in beds:
             (in_bed.add if v else in_bed.discard)(dev)
-        elif (5 * 3600 <= o <= 15 * 3600 and (v or dev in both_edges) and not in_bed
+        elif (low <= o <= high and (v or dev in both_edges) and not in_bed
               and rooms[dev] not in (Room.FRONT_DOOR, Room.BACK_DOOR)):
             candidates.append(o)
-    if not candidates:
+    if not candidates or (until_next and n + 1 >= len(days)):
         return None
     t = rng.choice(candidates)
+    if until_next and not _home_at(spec, days[n], t):
+        return None  # a sensor firing while the resident is out (house B's kitchen): not a fall at home
     days[n] = [e for e in days[n] if e[0] <= t]
     base = start + timedelta(days=n)
-    return Truth("fall", base + timedelta(seconds=t), base + timedelta(days=1))
+    end = base + timedelta(days=1)
+    if until_next:
+        days[n + 1] = [e for e in days[n + 1] if e[0] >= until_next]
+        end += timedelta(seconds=until_next)
+    return Truth(cls, base + timedelta(seconds=t), end)
 
 
 def _home_at(spec: HouseholdSpec, day: Day, t: float) -> bool:

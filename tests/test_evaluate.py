@@ -44,6 +44,33 @@ def test_kasteren_days_are_whole_days_of_events_from_four_to_four():
     assert truth.start == kasteren.STREAM_START + timedelta(days=20, hours=22, minutes=30)
 
 
+def test_an_evening_fall_silences_a_real_evening_from_a_sign_at_home_until_noon_the_next_day():
+    import random
+
+    spec, days = kasteren.load_home(Path("/work/shared/data/kasteren"), "A")
+    stream = kasteren.resample(days, 30, "seed")
+    before = [list(day) for day in stream]
+    rng = random.Random("evening")
+    truth = next(t for n in range(20, 29) if (t := kasteren.inject_evening_fall(spec, stream, n, kasteren.STREAM_START, rng)))
+    n = (truth.start - kasteren.STREAM_START).days
+    fell = (truth.start - kasteren.STREAM_START - timedelta(days=n)).total_seconds()  # after the day's 04:00
+    assert truth.cls == "evening_fall" and 15 * 3600 <= fell <= 19 * 3600  # 19:00-23:00
+    assert truth.end == kasteren.STREAM_START + timedelta(days=n + 1, hours=8)  # noon the next day
+    assert stream[n] == [e for e in before[n] if e[0] <= fell]
+    assert max(o for o, _, _ in stream[n]) == fell  # the fall came at a sign of the resident
+    assert stream[n + 1] == [e for e in before[n + 1] if e[0] >= 8 * 3600]  # nobody up in the morning
+    assert all(stream[k] == before[k] for k in range(len(stream)) if k not in (n, n + 1))
+
+
+def test_a_stream_whose_injection_found_no_chance_is_not_counted_as_clean():
+    from detection.evaluate import _clean
+
+    asked = ("kasteren", "dir", "A", "0/A/0/evening", [("evening_fall", 17)], 24, 14)
+    clean = ("kasteren", "dir", "A", "0/A/0/clean", [], 42, 14)
+    assert not _clean(asked, []) and _clean(clean, [])
+    assert not _clean(("sim", "early_riser", "0/0/evening", ["fall@18T19:00:1020"], 21, 14), [])
+
+
 def _your_own_files(tmp_path, scenario: str) -> list[str]:
     """``telecare evaluate`` on a simulated home written out as a care provider's files."""
     [home] = build_homes(1, seed=2, days=24, personas=["early_riser"], scenarios=[parse_scenario(scenario)])
