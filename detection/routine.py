@@ -41,6 +41,7 @@ from river.utils import SortedWindow
 
 from detection import routine_words as words
 from detection.bed_mats import BedMats
+from detection.bedtimes import Bedtimes
 from detection.company import Company
 from detection.mornings import Mornings
 from detection.next_sign import NextSign
@@ -85,7 +86,8 @@ from telecare.domain import AlertKind, DeviceType, Room, SensorEvent
 # 21: night exits and being up at night in their own part (``detection.night_watch.NightWatch``)
 # 22: mornings alerted on are held, and learned once a responder finds not_up a false alarm (Mornings 2)
 # 23: company learns overlapping motion sensors from the resident coming home too (Company state 3)
-STATE_VERSION = 23
+# 24: bedtimes (``detection.bedtimes``): evening quiet is taken as sleep only from this person's own bedtime
+STATE_VERSION = 24
 
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
 _DAYTIME_SIGNS = (8, 20)
@@ -169,6 +171,7 @@ class RoutineModel(RoutineAlerts, VersionedState):
         # sign; minutes), newest last: a responder's later false-alarm verdict teaches the sign too.
         self.alerted_signs: list[tuple[float, str, float]] = []
         self.mornings = Mornings(w)
+        self.bedtimes = Bedtimes(w)
         self.night = NightWatch(timezone, w, c.door_rare_fraction, c.exit_after, c.up_at_night)  # night wandering
         self.stays = SortedWindow(8 * w)
         self.trends = TrendDetector(w, self.config.learning_days)
@@ -230,6 +233,7 @@ class RoutineModel(RoutineAlerts, VersionedState):
                                                                 minutes)][-_SIGNS_KEPT:]
             else:
                 self.quiet.note(day.spells, self.last_presence, minutes, self._quiet_place)
+                day.note_rest(self.last_presence, minutes, self.last_room)
             # Learned whether or not the quiet was alerted on, as long as the time of day's limit
             # would not have alerted: a sign's first long quiet (groceries put away, then an hour
             # with a book) alerts once, not every time; alerted quiet is learned at once, the rest
@@ -409,6 +413,8 @@ class RoutineModel(RoutineAlerts, VersionedState):
             self.quiet.learn_day(day.spells)
             # Away that morning (not home at the day's start, never seen up): nothing to say.
             self.mornings.learn(up, day.weekend, day.wake is not None or day.home_at_start)
+            if day.bedtime is not None:
+                self.bedtimes.learn(*day.bedtime)
             for stay in day.stays:
                 self.stays.append(stay)
             self.night.learn_day()

@@ -9,6 +9,7 @@ reach the learned parts they are about (``confirm_quiet``, ``dismiss_quiet``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -64,14 +65,18 @@ class RoutineAlerts:
             stirring = quiet < _STIRRING and self.last_room != Room.BEDROOM
             if hours >= WAKE_FROM and hours > latest and not stirring:
                 signals += self._not_up(now, usual, count, wake)
-            # No bed sensor, quiet since after 20:00 and not yet the latest usual getting-up time:
-            # probably asleep, and a long night is not_up's to judge. (With a bed sensor: in_bed.)
-            since = (self.last_presence - day.start).total_seconds() / 3600
-            asleep = not self.has_bed and hours <= latest and EVENING <= since < latest
+            # No bed sensor, quiet since this person's usual bedtime (``detection.bedtimes``) and
+            # not yet the latest usual getting-up time: probably asleep, and a long night is
+            # not_up's to judge. Quiet that began earlier in the evening is judged as by day.
+            # (With a bed sensor: in_bed.)
+            asleep, floor = self._evening((self.last_presence - day.start).total_seconds() / 3600, latest)
+            asleep = asleep and hours <= latest
         else:
-            asleep = False
+            asleep, floor = False, None
         # Not widened by false alarms: the quiet they were about is learned instead (``dismiss_quiet``).
         limit = self._quiet_limit(seen)
+        if floor is not None:
+            limit = replace(limit, limit=max(limit.limit, floor / timedelta(minutes=1)))
         if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
             signals += self._inactivity(now, quiet, limit)
         # The bathroom is judged when the person is up: out of bed, or (no bed sensor) went in at a
@@ -86,6 +91,26 @@ class RoutineAlerts:
             if stay.total_seconds() / 60 > limit_b and quiet.total_seconds() / 60 > 0:
                 signals += self._long_bathroom(now, stay, usual)
         return signals
+
+    def _evening(self, since: float, latest: float) -> tuple[bool, timedelta | None]:
+        """(asleep, floor) for quiet that began ``since`` hours into the day, before ``latest``
+        (this person's latest usual getting-up time), in a home without a bed mat that shows lying.
+
+        Asleep from this person's usual bedtime (``detection.bedtimes``), in a room a night has
+        begun in: a long night is not_up's to judge. Any other quiet that began from 20:00 (when
+        all quiet used to be taken as sleep) is judged by the time of day's limit, but never sooner
+        than ``evening_floor``: an evening in front of the television in a room with no sensor
+        looks the same, and is rarely in two weeks' learning. With mats that only pulse when the
+        person moves on them, sleep shows on the mat: quiet from 20:00 with not even a pulse is
+        judged so too, never sooner than ``still_night`` (a sound sleeper lies still for hours).
+        """
+        if self.has_bed or not EVENING <= since < latest:
+            return False, None
+        if self.bed.presses:
+            return False, self.config.still_night
+        if since >= self.bedtimes.settled_from() and self.bedtimes.sleeps_in(self.last_room):
+            return True, None
+        return False, self.config.evening_floor
 
     def _quiet_limit(self, seen: datetime) -> QuietLimit:
         """The limit for the quiet since ``seen``: by the time of day it began, or by the sign it began

@@ -23,6 +23,8 @@ BOTH_EDGES = frozenset({DeviceType.CONTACT, DeviceType.BED, DeviceType.CHAIR, De
 # and someone gone out into the night is no longer news in time.
 LONGEST_NIGHT_EXIT_AFTER = 60
 UP_FOR = timedelta(minutes=45)  # out of bed this long is up; events further apart are separate visits
+NIGHT_REST = timedelta(hours=3)  # quiet at home this long in the evening is the night's rest...
+BEDTIME_FROM = 3.0  # ...when it began from 18:00 (hours into the routine day): ``detection.bedtimes``
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,16 @@ class RoutineConfig:
         ``sign_extra``), once it was seen on ``sign_min_days`` learned days (``detection.next_sign``).
         Wider than the time of day's margins: a sign has fewer days behind it, and one day's long
         quiet after it is not yet in them.
+    evening_floor
+        In a home without a bed mat that shows lying, quiet that began from 20:00 and is not taken as
+        sleep (before this person's usual bedtime, or in the kitchen or living areas when the night
+        never begins there: ``detection.bedtimes``) is judged by the time of day's limit, but never
+        sooner than this: an evening in front of the television in a room without a sensor looks
+        the same, and two weeks' learning seldom holds one.
+    still_night
+        With bed mats that only pulse when the person moves on them, sleep shows on the mat, and
+        quiet from 20:00 until the usual getting-up time with not even a pulse is judged, never
+        sooner than this (someone sound asleep lies still for hours).
     door_rare_fraction
         A night exit is unusual if one was seen in the same hour on at most this fraction of learned
         days. A door opening while the person seems out (the last sign was the door) is a return,
@@ -92,6 +104,8 @@ class RoutineConfig:
     sign_margin: float = 2.5
     sign_extra: timedelta = timedelta(minutes=30)
     sign_min_days: int = 12
+    evening_floor: timedelta = timedelta(hours=3)
+    still_night: timedelta = timedelta(hours=5)
 
 
 @dataclass(slots=True)
@@ -115,6 +129,8 @@ class RoutineDay:
     gap: bool = False  # the hub was offline, or another monitor alerted: the day's counts say little
     flagged: bool = False  # something was alerted: do not learn this day
     not_up_since: datetime | None = None  # not up was alerted, about the quiet since then
+    # The night's rest began: hours after the day's start, and in which room (``detection.bedtimes``)
+    bedtime: tuple[float, str] | None = None
     home_at_start: bool = True  # the resident was not out when the day began
     night_rest: float = 0.0  # minutes quiet at home in long stretches, 20:00 until getting up
     night_out: bool = False  # out at some time between 20:00 and getting up
@@ -174,6 +190,14 @@ class RoutineDay:
         if home and began > self.hours_noted:
             self.home_at |= ((1 << began) - 1) & ~((1 << self.hours_noted) - 1)
         self.hours_noted = max(self.hours_noted, began)
+
+    def note_rest(self, since: datetime, minutes: float, room: str) -> None:
+        """Quiet at home, awake as far as anyone can tell, from ``since`` for ``minutes`` after a
+        sign in ``room``: the first such quiet of ``NIGHT_REST`` or more that began from 18:00, and
+        before getting up counts, is the night's rest, and its start this day's bedtime."""
+        began = (since - self.start) / timedelta(hours=1)
+        if self.bedtime is None and minutes >= NIGHT_REST / timedelta(minutes=1) and BEDTIME_FROM <= began < WAKE_FROM:
+            self.bedtime = (began, room)
 
     def note_quiet(self, since: datetime, until: datetime, out: bool) -> None:
         """No sign of the person (bed mats aside) from ``since`` to ``until``: rest, if at home at
