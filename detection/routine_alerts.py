@@ -16,6 +16,7 @@ from functools import partial
 from river.utils import SortedWindow
 
 from detection import routine_words as words
+from detection.bedtimes import BEDTIME_MARGIN
 from detection.night_watch import Unusual
 from detection.quiet import ANYWHERE, QuietLimit, upper
 from detection.routine_day import EVENING, WAKE_FROM, WASH
@@ -67,18 +68,18 @@ class RoutineAlerts:
                 signals += self._not_up(now, usual, count, wake)
             # No bed sensor, quiet since this person's usual bedtime (``detection.bedtimes``) and
             # not yet the latest usual getting-up time: probably asleep, and a long night is
-            # not_up's to judge. Quiet that began earlier in the evening is judged as by day.
+            # not_up's to judge. Other quiet in the evening is judged, given at least a floor.
             # (With a bed sensor: in_bed.)
-            asleep, floor = self._evening((self.last_presence - day.start).total_seconds() / 3600, latest)
+            asleep, evening = self._evening((self.last_presence - day.start).total_seconds() / 3600, latest)
             asleep = asleep and hours <= latest
         else:
-            asleep, floor = False, None
+            asleep, evening = False, None
         # Not widened by false alarms: the quiet they were about is learned instead (``dismiss_quiet``).
-        limit = self._quiet_limit(seen)
-        if floor is not None:
-            limit = replace(limit, limit=max(limit.limit, floor / timedelta(minutes=1)))
+        limit, note = self._quiet_limit(seen), ""
+        if evening is not None and limit.limit < (floor := evening[0] / timedelta(minutes=1)):
+            limit, note = replace(limit, limit=floor), evening[1]  # the floor sets it: say why
         if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
-            signals += self._inactivity(now, quiet, limit)
+            signals += self._inactivity(now, quiet, limit, note)
         # The bathroom is judged when the person is up: out of bed, or (no bed sensor) went in at a
         # time when the house does not usually fall quiet for long (not on the way to bed).
         if self.last_room in WASH and self.room_since is not None and len(self.stays) >= 10 and (
@@ -92,9 +93,10 @@ class RoutineAlerts:
                 signals += self._long_bathroom(now, stay, usual)
         return signals
 
-    def _evening(self, since: float, latest: float) -> tuple[bool, timedelta | None]:
-        """(asleep, floor) for quiet that began ``since`` hours into the day, before ``latest``
-        (this person's latest usual getting-up time), in a home without a bed mat that shows lying.
+    def _evening(self, since: float, latest: float) -> tuple[bool, tuple[timedelta, str] | None]:
+        """(asleep, (floor, why in words) or None) for quiet that began ``since`` hours into the day,
+        before ``latest`` (this person's latest usual getting-up time), in a home without a bed mat
+        that shows lying.
 
         Asleep from this person's usual bedtime (``detection.bedtimes``), in a room a night has
         begun in: a long night is not_up's to judge. Any other quiet that began from 20:00 (when
@@ -107,10 +109,14 @@ class RoutineAlerts:
         if self.has_bed or not EVENING <= since < latest:
             return False, None
         if self.bed.presses:
-            return False, self.config.still_night
-        if since >= self.bedtimes.settled_from() and self.bedtimes.sleeps_in(self.last_room):
-            return True, None
-        return False, self.config.evening_floor
+            return False, (self.config.still_night, words.still_night(self.config.still_night))
+        floor = self.config.evening_floor
+        if since < (settled := self.bedtimes.settled_from()):
+            earliest = self.day.start + timedelta(hours=settled + BEDTIME_MARGIN)
+            return False, (floor, words.before_bedtime(earliest, floor, self.timezone))
+        if not self.bedtimes.sleeps_in(self.last_room):
+            return False, (floor, words.not_where_nights_begin(self.last_room, floor))
+        return True, None
 
     def _quiet_limit(self, seen: datetime) -> QuietLimit:
         """The limit for the quiet since ``seen``: by the time of day it began, or by the sign it began
@@ -137,12 +143,12 @@ class RoutineAlerts:
         return self._raise(AlertKind.NOT_RETURNED, now, key, *words.not_returned(
             where.out_since, out, limit.usual, limit.count, limit.outings, self.timezone, limit.few_floor))
 
-    def _inactivity(self, now: datetime, quiet: timedelta, limit: QuietLimit) -> list[Signal]:
+    def _inactivity(self, now: datetime, quiet: timedelta, limit: QuietLimit, note: str = "") -> list[Signal]:
         key = f"quiet-since:{self.last_presence.isoformat()}"
         if self.open.get("inactivity") == key:
             return []
         return self._raise(AlertKind.INACTIVITY, now, key, *words.inactivity(
-            self.last_presence, quiet, limit, self.last_room, self.timezone))
+            self.last_presence, quiet, limit, self.last_room, self.timezone, note))
 
     def _not_up(self, now: datetime, usual: float, count: int, wake: SortedWindow) -> list[Signal]:
         key = f"not-up:{self.day.start.date().isoformat()}"

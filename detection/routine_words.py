@@ -69,7 +69,9 @@ def sign(device_type: str, room: str | None, active: bool) -> str:
     return said if str(device_type) == "flush" else f"{said}{where(room)}"
 
 
-def inactivity(since: datetime, quiet: timedelta, limit: QuietLimit, room: str | None, tz: str) -> Explained:
+def inactivity(since: datetime, quiet: timedelta, limit: QuietLimit, room: str | None, tz: str,
+               note: str = "") -> Explained:
+    """``note``: why the limit is longer than the learned quiet says (an evening floor), in words."""
     if limit.place == "after_sign":
         within = f"within {duration(timedelta(minutes=limit.usual))}" if limit.usual >= 1 else "within a minute"
         normal = (
@@ -89,6 +91,8 @@ def inactivity(since: datetime, quiet: timedelta, limit: QuietLimit, room: str |
             f"safety limit applies."
         )
     summary = f"No movement since {local_time(since, tz)} ({duration(quiet)}). {normal}{where(room, ' Last seen')}"
+    if note:
+        summary = f"{summary} {note}"
     evidence = {
         "quiet_since": since.isoformat(),
         "quiet_minutes": int(quiet.total_seconds() // 60),
@@ -97,9 +101,28 @@ def inactivity(since: datetime, quiet: timedelta, limit: QuietLimit, room: str |
         "spells": limit.spells,
         "quiet_began": limit.place,
         **({"after_sign": limit.sign} if limit.sign else {}),
+        **({"evening_floor_minutes": round(limit.limit)} if note else {}),
         "learned": True,
     }
     return summary, evidence
+
+
+def before_bedtime(earliest: datetime, floor: timedelta, tz: str) -> str:
+    """Quiet in the evening before this person usually settles for the night (no bed sensor)."""
+    return (f"The night's rest here seldom begins before {local_time(earliest, tz)}; in the evening, "
+            f"quiet is given at least {duration(floor)}.")
+
+
+def not_where_nights_begin(room: str | None, floor: timedelta) -> str:
+    """Quiet late in the evening in a room where this person's nights have not begun."""
+    return (f"The night's rest has not begun {in_room(room) or 'there'} in recent weeks; in the "
+            f"evening, quiet is given at least {duration(floor)}.")
+
+
+def still_night(floor: timedelta) -> str:
+    """Quiet at night with not even a pulse from a bed mat that moves through a night's sleep."""
+    return (f"The bed mat has not moved either, as it does through a night's sleep here; at night, "
+            f"quiet is given at least {duration(floor)}.")
 
 
 def not_up(now: datetime, usual_by: datetime, last_seen: datetime, room: str | None, count: int,

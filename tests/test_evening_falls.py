@@ -57,6 +57,9 @@ def test_a_fall_in_the_kitchen_at_half_past_eight_is_alerted_that_evening_not_th
     assert at - fell == timedelta(hours=3, minutes=1)  # judged, never sooner than three hours: 23:31
     assert alert.summary.startswith("No movement since 20:30 (3 h")
     assert "Last seen in the kitchen" in alert.summary
+    assert alert.summary.endswith("The night's rest here seldom begins before 22:30; in the evening, quiet is "
+                                  "given at least 3 h.")  # why three hours, not the learned half hour
+    assert alert.evidence["evening_floor_minutes"] == 180 and alert.evidence["usual_max_minutes"] == 30
 
 
 def test_going_to_bed_at_the_usual_time_raises_nothing():
@@ -71,8 +74,9 @@ def test_going_to_bed_at_the_usual_time_raises_nothing():
 def test_quiet_after_the_kitchen_past_bedtime_is_not_taken_as_sleep_by_someone_who_sleeps_after_the_bedroom():
     home = GoesToBedAtHalfPastTen().settled()
     fell = home.fall_after_kitchen(16, 22.5)  # from 22:00 he is usually settled, but in the bedroom
-    [(at, _)] = home.inactivity()
+    [(at, alert)] = home.inactivity()
     assert at - fell == timedelta(hours=3, minutes=1)
+    assert "The night's rest has not begun in the kitchen in recent weeks" in alert.summary
     assert home.model.bedtimes.sleeps_in(Room.BEDROOM) and not home.model.bedtimes.sleeps_in(Room.KITCHEN)
 
 
@@ -87,3 +91,4 @@ def test_with_a_mat_that_only_pulses_a_night_with_no_movement_on_it_is_alerted_a
     [(at, alert)] = home.inactivity()
     assert at - fell == timedelta(hours=5, minutes=1)  # 02:01, not "not up" at 08:00
     assert alert.summary.startswith("No movement since 21:00 (5 h")
+    assert "The bed mat has not moved either, as it does through a night's sleep here" in alert.summary
