@@ -266,7 +266,8 @@ def _home_at(spec: HouseholdSpec, day: Day, t: float) -> bool:
 
 
 def inject_not_up(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
-    """Getting up 3 hours late: the morning's events are removed until the day's wake time + 3 h.
+    """Getting up 3 hours late: the morning's events are removed until the day's wake time + 3 h,
+    but for the bed mats' before the wake time (still in bed, as they show).
 
     Only on a morning the resident woke up at home (the first sign is not the front door, and they
     were home the evening before): coming home at 06:00 is not getting up. The wake time is getting
@@ -289,7 +290,11 @@ def inject_not_up(spec: HouseholdSpec, days: list[Day], n: int, start: datetime,
     wake = None if probe.up is None else probe.up * 3600
     if wake is None or wake > 8 * 3600 or room in DOORS or n == 0 or not _home_at(spec, days[n - 1], DAY):
         return None
-    days[n] = [e for e in days[n] if e[0] >= wake + 3 * 3600]
+    # The night before the real getting up stays on the bed mats (a mat that pulses when he turns over
+    # goes on pulsing until then): only the mats say he was in bed, and taking them away too would
+    # make a late riser lie still from 04:00.
+    beds = {d.id for d in spec.devices if d.type is DeviceType.BED}
+    days[n] = [e for e in days[n] if e[0] >= wake + 3 * 3600 or (e[1] in beds and e[0] < wake)]
     base = start + timedelta(days=n)
     return Truth("not_up", base + timedelta(seconds=wake), base + timedelta(seconds=wake + 3 * 3600))
 

@@ -62,6 +62,20 @@ def test_an_evening_fall_silences_a_real_evening_from_a_sign_at_home_until_noon_
     assert all(stream[k] == before[k] for k in range(len(stream)) if k not in (n, n + 1))
 
 
+def test_a_late_morning_keeps_the_night_on_the_bed_mats_and_removes_everything_else_until_three_hours_after_getting_up():
+    import random
+
+    spec, days = kasteren.load_home(Path("/work/shared/data/kasteren"), "B")
+    beds = {d.id for d in spec.devices if d.type.value == "bed"}
+    stream = kasteren.resample(days, 30, "seed", kasteren.blocks(spec, days))
+    before = [list(day) for day in stream]
+    truth = next(t for n in range(16, 29) if (t := kasteren.inject_not_up(spec, stream, n, kasteren.STREAM_START, random.Random(0))))
+    n = (truth.start - kasteren.STREAM_START).days
+    wake = (truth.start - kasteren.STREAM_START - timedelta(days=n)).total_seconds()
+    night = [e for e in before[n] if e[1] in beds and e[0] < wake]
+    assert night and stream[n] == [e for e in before[n] if e[0] >= wake + 3 * 3600 or e in night]
+
+
 def test_a_stream_whose_injection_found_no_chance_is_not_counted_as_clean():
     from detection.evaluate import _clean
 
