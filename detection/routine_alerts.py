@@ -76,8 +76,12 @@ class RoutineAlerts:
             asleep, evening = False, None
         # Not widened by false alarms: the quiet they were about is learned instead (``dismiss_quiet``).
         limit, note = self._quiet_limit(seen), ""
-        if evening is not None and limit.limit < (floor := evening[0] / timedelta(minutes=1)):
-            limit, note = replace(limit, limit=floor), evening[1]  # the floor sets it: say why
+        if evening is not None:
+            floor, why, capped = evening
+            judged = max(limit.limit, floor / timedelta(minutes=1))
+            judged = min(judged, self.quiet.cap) if capped else judged
+            if judged != limit.limit:  # the evening sets it: say why
+                limit, note = replace(limit, limit=judged), why
         if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
             signals += self._inactivity(now, quiet, limit, note)
         # The bathroom is judged when the person is up: out of bed, or (no bed sensor) went in at a
@@ -93,29 +97,32 @@ class RoutineAlerts:
                 signals += self._long_bathroom(now, stay, usual)
         return signals
 
-    def _evening(self, since: float, latest: float) -> tuple[bool, tuple[timedelta, str] | None]:
-        """(asleep, (floor, why in words) or None) for quiet that began ``since`` hours into the day,
-        before ``latest`` (this person's latest usual getting-up time), in a home without a bed mat
-        that shows lying.
+    def _evening(self, since: float, latest: float) -> tuple[bool, tuple[timedelta, str, bool] | None]:
+        """(asleep, (floor, why in words, capped) or None) for quiet that began ``since`` hours into
+        the day, before ``latest`` (this person's latest usual getting-up time), in a home without a
+        bed mat that shows lying.
 
         Asleep from this person's usual bedtime (``detection.bedtimes``), in a room a night has
         begun in: a long night is not_up's to judge. Any other quiet that began from 20:00 (when
         all quiet used to be taken as sleep) is judged by the time of day's limit, but never sooner
         than ``evening_floor``: an evening in front of the television in a room with no sensor
-        looks the same, and is rarely in two weeks' learning. With mats that only pulse when the
-        person moves on them, sleep shows on the mat: quiet from 20:00 with not even a pulse is
+        looks the same, and is rarely in two weeks' learning. Quiet where this person's nights do
+        not begin is never allowed past the absolute limit either (``capped``): the learned quiet
+        of that time of day holds the nights that began elsewhere. With mats that only pulse when
+        the person moves on them, sleep shows on the mat: quiet from 20:00 with not even a pulse is
         judged so too, never sooner than ``still_night`` (a sound sleeper lies still for hours).
         """
         if self.has_bed or not EVENING <= since < latest:
             return False, None
         if self.bed.presses:
-            return False, (self.config.still_night, words.still_night(self.config.still_night))
+            return False, (self.config.still_night, words.still_night(self.config.still_night), False)
         floor = self.config.evening_floor
         if since < (settled := self.bedtimes.settled_from()):
             earliest = self.day.start + timedelta(hours=settled + BEDTIME_MARGIN)
-            return False, (floor, words.before_bedtime(earliest, floor, self.timezone))
+            return False, (floor, words.before_bedtime(earliest, floor, self.timezone), False)
         if not self.bedtimes.sleeps_in(self.last_room):
-            return False, (floor, words.not_where_nights_begin(self.last_room, floor))
+            cap = timedelta(minutes=self.quiet.cap)
+            return False, (floor, words.not_where_nights_begin(self.last_room, floor, cap), True)
         return True, None
 
     def _quiet_limit(self, seen: datetime) -> QuietLimit:

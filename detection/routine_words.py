@@ -101,7 +101,6 @@ def inactivity(since: datetime, quiet: timedelta, limit: QuietLimit, room: str |
         "spells": limit.spells,
         "quiet_began": limit.place,
         **({"after_sign": limit.sign} if limit.sign else {}),
-        **({"evening_floor_minutes": round(limit.limit)} if note else {}),
         "learned": True,
     }
     return summary, evidence
@@ -113,10 +112,11 @@ def before_bedtime(earliest: datetime, floor: timedelta, tz: str) -> str:
             f"quiet is given at least {duration(floor)}.")
 
 
-def not_where_nights_begin(room: str | None, floor: timedelta) -> str:
+def not_where_nights_begin(room: str | None, floor: timedelta, cap: timedelta) -> str:
     """Quiet late in the evening in a room where this person's nights have not begun."""
-    return (f"The night's rest has not begun {in_room(room) or 'there'} in recent weeks; in the "
-            f"evening, quiet is given at least {duration(floor)}.")
+    return (f"The night's rest has not begun {in_room(room) or 'there'} in recent weeks, so this is "
+            f"not taken as sleep; in the evening, quiet is given at least {duration(floor)}, and "
+            f"never more than {duration(cap)}.")
 
 
 def still_night(floor: timedelta) -> str:

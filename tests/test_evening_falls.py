@@ -11,20 +11,21 @@ from telecare.domain import AlertKind, AlertSignal, DeviceType, Room
 from tests.factories import BEDROOM, ROUTINE_DAY0, SettledResident
 
 PULSING_MAT = ("bed", DeviceType.BED, Room.BEDROOM)
+FLUSH = ("flush", DeviceType.FLUSH, Room.TOILET)
 
 
 class GoesToBedAtHalfPastTen(SettledResident):
     """Up at 07:00, the kitchen every half hour until 22:00 (out 09:00-13:00), the bedroom at 22:30;
     with ``mat``, a bed mat that only pulses (one second) every twenty minutes of the night."""
 
-    def __init__(self, mat: bool = False) -> None:
+    def __init__(self, mat: bool = False, last_thing=BEDROOM) -> None:
         super().__init__()
-        self.mat = mat
+        self.mat, self.last_thing = mat, last_thing
 
     def ordinary_day(self, d: int, evening_until: float = 22, bed: float | None = 22.5) -> None:
         super().ordinary_day(d, evening_until)
         if bed is not None:
-            self.at(self.hour(d, bed), BEDROOM)
+            self.at(self.hour(d, bed), self.last_thing)
             self.night(d, bed)
 
     def night(self, d: int, bed: float) -> None:
@@ -59,7 +60,7 @@ def test_a_fall_in_the_kitchen_at_half_past_eight_is_alerted_that_evening_not_th
     assert "Last seen in the kitchen" in alert.summary
     assert alert.summary.endswith("The night's rest here seldom begins before 22:30; in the evening, quiet is "
                                   "given at least 3 h.")  # why three hours, not the learned half hour
-    assert alert.evidence["evening_floor_minutes"] == 180 and alert.evidence["usual_max_minutes"] == 30
+    assert alert.evidence["limit_minutes"] == 180 and alert.evidence["usual_max_minutes"] == 30
 
 
 def test_going_to_bed_at_the_usual_time_raises_nothing():
@@ -78,6 +79,21 @@ def test_quiet_after_the_kitchen_past_bedtime_is_not_taken_as_sleep_by_someone_w
     assert at - fell == timedelta(hours=3, minutes=1)
     assert "The night's rest has not begun in the kitchen in recent weeks" in alert.summary
     assert home.model.bedtimes.sleeps_in(Room.BEDROOM) and not home.model.bedtimes.sleeps_in(Room.KITCHEN)
+
+
+def test_someone_whose_last_sign_at_night_is_the_toilet_is_not_alerted_for_sleeping_but_is_for_the_kitchen():
+    home = GoesToBedAtHalfPastTen(last_thing=FLUSH).settled()
+    for d in range(16, 19):
+        home.ordinary_day(d)
+    home.until(home.hour(19, 0))
+    assert home.alerts == []  # nights after the toilet are sleep, as learned
+    fell = home.fall_after_kitchen(19, 22.5)
+    [(at, alert)] = home.inactivity()
+    # The quiet learned around 22:30 is the nights after the toilet (eight and a half hours); in the
+    # kitchen it is no night, and the absolute limit holds: 04:31, not the next morning.
+    assert at - fell == timedelta(hours=6, minutes=1)
+    assert alert.evidence["usual_max_minutes"] >= 500 and alert.evidence["limit_minutes"] == 360
+    assert "so this is not taken as sleep" in alert.summary and "never more than 6 h" in alert.summary
 
 
 def test_with_a_mat_that_only_pulses_a_night_with_no_movement_on_it_is_alerted_after_five_hours():
