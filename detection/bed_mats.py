@@ -60,6 +60,12 @@ class BedMats(VersionedState):
     def pressed_now(self) -> bool:
         return bool(self.pressed)
 
+    @property
+    def only_pulse(self) -> bool:
+        """The home's mats report, but only pulse when the person moves on them: a movement sensor
+        on the bed, which goes on pulsing through a night's sleep."""
+        return self.presses > 0 and not self.shows_lying
+
     def note(self, event: SensorEvent) -> None:
         """A bed mat pressed or released."""
         if event.active:

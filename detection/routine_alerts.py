@@ -114,7 +114,7 @@ class RoutineAlerts:
         """
         if self.has_bed or not EVENING <= since < latest:
             return False, None
-        if self.bed.presses:
+        if self.bed.only_pulse:
             return False, (self.config.still_night, words.still_night(self.config.still_night), False)
         floor = self.config.evening_floor
         if since < (settled := self.bedtimes.settled_from()):
