@@ -61,7 +61,7 @@ class Bedtimes(VersionedState):
         self.window_days = window_days
         self.evening = evening
 
-    def learn(self, bedtime: float, room: str) -> None:
+    def learn(self, bedtime: float, room: str | None) -> None:
         """One normal night's bedtime, in hours into its routine day, and the room of the last sign
         before it."""
         self.nights.append(bedtime)

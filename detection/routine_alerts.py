@@ -33,6 +33,10 @@ _STIRRING = timedelta(minutes=30)
 class RoutineAlerts:
     """Scoring and alerts, over ``RoutineModel``'s state (see there)."""
 
+    # The last quiet in the evening alerted on because it was not taken as sleep (when it began,
+    # epoch seconds; hours into its day; the room): a false-alarm verdict teaches it as a night.
+    evening_alerted: tuple[float, float, str | None] | None = None
+
     def check(self, now: datetime) -> list[Signal]:
         """Score the present moment: inactivity, not up, long bathroom stay. Cheap: run it often."""
         signals = self._roll(now)
@@ -70,7 +74,8 @@ class RoutineAlerts:
             # not yet the latest usual getting-up time: probably asleep, and a long night is
             # not_up's to judge. Other quiet in the evening is judged, given at least a floor.
             # (With a bed sensor: in_bed.)
-            asleep, evening = self._evening((self.last_presence - day.start).total_seconds() / 3600, latest)
+            since = (self.last_presence - day.start).total_seconds() / 3600
+            asleep, evening = self._evening(since, latest)
             asleep = asleep and hours <= latest
         else:
             asleep, evening = False, None
@@ -84,6 +89,8 @@ class RoutineAlerts:
                 limit, note = replace(limit, limit=judged), why
         if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
             signals += self._inactivity(now, quiet, limit, note)
+            if note and not self.bed.only_pulse:
+                self.evening_alerted = (self.last_presence.timestamp(), since, self.last_room)
         # The bathroom is judged when the person is up: out of bed, or (no bed sensor) went in at a
         # time when the house does not usually fall quiet for long (not on the way to bed).
         if self.last_room in WASH and self.room_since is not None and len(self.stays) >= 10 and (
@@ -211,11 +218,15 @@ class RoutineAlerts:
         a false alarm: that quiet is learned as routine at once, by the time of day and by the sign
         it began with (``QuietSpells.dismiss``), so the same quiet is not alerted on again while
         quiet at other times is judged as before; and a late morning is learned as a morning
-        (``Mornings.dismiss``). Whether it changed anything (the service passes every verdict each
-        half minute)."""
-        morning = self.mornings.dismiss(began.timestamp())
+        (``Mornings.dismiss``), and an evening not taken as sleep as a night that begins then
+        and there (``Bedtimes``: she fell asleep in the armchair). Whether it changed anything (the
+        service passes every verdict each half minute)."""
+        changed = self.mornings.dismiss(began.timestamp())
+        if self.evening_alerted is not None and self.evening_alerted[0] == began.timestamp():
+            self.bedtimes.learn(*self.evening_alerted[1:])
+            self.evening_alerted, changed = None, True
         if not self.quiet.dismiss(began):
-            return morning
+            return changed
         for at, sign, minutes in self.alerted_signs:
             if at == began.timestamp():
                 self.next_sign.learn_one(sign, minutes, now=True)

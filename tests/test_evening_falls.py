@@ -108,3 +108,19 @@ def test_with_a_mat_that_only_pulses_a_night_with_no_movement_on_it_is_alerted_a
     assert at - fell == timedelta(hours=5, minutes=1)  # 02:01, not "not up" at 08:00
     assert alert.summary.startswith("No movement since 21:00 (5 h")
     assert "The bed mat has not moved either, as it does through a night's sleep here" in alert.summary
+
+
+def test_an_evening_alert_a_responder_found_a_false_alarm_teaches_where_her_nights_can_begin():
+    answered, unanswered = GoesToBedAtHalfPastTen().settled(), GoesToBedAtHalfPastTen().settled()
+    for home in (answered, unanswered):
+        for d in (16, 17, 18):  # asleep in the armchair after the kitchen at 22:30, up at 07:00 as ever
+            home.ordinary_day(d, 22.5, bed=None)
+            home.until(home.hour(d + 1, 2))
+            if home is answered and d == 16:
+                [(_, alert)] = home.inactivity()
+                began = datetime.fromisoformat(alert.evidence["quiet_since"])
+                assert home.model.dismiss_quiet(began) and not home.model.dismiss_quiet(began)
+        home.until(home.hour(19, 6))
+    assert [at.day for at, _ in answered.inactivity()] == [22]  # the first night only (the 22nd, 01:31)
+    assert [at.day for at, _ in unanswered.inactivity()] == [22, 23, 24]
+    assert answered.model.bedtimes.sleeps_in(Room.KITCHEN)
