@@ -9,15 +9,15 @@ Stream groups:
 - ``sim``: simulated personas (``simulator``), with a daytime fall, a morning not getting up, a night
   exit and a long bathroom stay injected after the learning period, up and about in the kitchen at
   02:30 for 40 minutes (``night_up``, in a stream of its own), a fall between 19:00 and 21:00 with
-  nobody up until noon the next day (``evening_fall``, in a stream of its own), the trends (two more night toilet
-  trips a night, 60% fewer kitchen visits, moving less: ``simulator.trend_scenarios``) from the
-  fourth day after it, and clean homes;
+  nobody up until noon the next day (``evening_fall``, in a stream of its own), the trends (two more
+  night toilet trips a night, 60% fewer kitchen visits, moving less: ``simulator.trend_scenarios``)
+  from the fourth day after it, and clean homes;
 - ``kasteren``: the real van Kasteren houses A and B, days resampled into streams, with a fall
   (silence after a moment between 09:00 and 19:00), not up (morning removed until wake + 3 h), a night
   exit (front door at 02:30, then silence), an evening fall (silence after a moment between 19:00 and
-  23:00, until noon the next day; in a stream of its own), and trends (two more night toilet visits every night,
-  60% fewer kitchen visits, half of all visits anywhere but the toilet and the door) from day 20; and
-  clean streams;
+  23:00, until noon the next day; in a stream of its own), and trends (two more night toilet visits
+  every night, 60% fewer kitchen visits, half of all visits anywhere but the toilet and the door)
+  from day 20; and clean streams;
 - ``--household H --events E --truth T``: your own files (truth as ``telecare simulate`` writes it).
 
 Recall counts an anomaly as found when an alert of a matching kind comes within 12 h of its start
@@ -74,6 +74,9 @@ BEHAVIOURAL = {
 SIM_CLASS = {"fall": "fall", "not_up": "not_up", "night_wandering": "night_exit", "night_up": "night_up",
              "long_bathroom": "long_bathroom", **{t: t for t in TRENDS}}
 METHODS = ("routine", "fixed rules")
+# Days an injection is tried on (a day without a chance, such as a day away, moves it along): three,
+# but six for an evening fall (house B is out, or on the bed mat by 19:00, on more than half his evenings).
+_TRIES = {"evening_fall": 6}
 IN_SERVICE = "in service"  # the routine model with every alert resolved by a simulated responder
 WITH_RESPONDERS = (METHODS[0], IN_SERVICE, *METHODS[1:])  # ``--responders``, in the table's order
 
@@ -250,15 +253,13 @@ def _build_kasteren(directory, house, seed, injections, days, learning):
     spec, real_days = k.load_home(directory, house)
     stream = k.resample(real_days, days, seed, k.blocks(spec, real_days))
     rng = random.Random(f"{seed}/inject")
-    inject = {"fall": k.inject_fall, "evening_fall": k.inject_evening_fall, "not_up": k.inject_not_up, "night_exit": k.inject_night_exit,
-              "night_toilet": k.inject_night_toilet, "kitchen_decline": k.inject_kitchen_decline,
+    inject = {"fall": k.inject_fall, "evening_fall": k.inject_evening_fall, "not_up": k.inject_not_up,
+              "night_exit": k.inject_night_exit, "night_toilet": k.inject_night_toilet, "kitchen_decline": k.inject_kitchen_decline,
               "activity_decline": k.inject_activity_decline}
     truths = []
     for name, day in injections:
         truth = None
-        # A day without a chance (away) moves it along; evenings at home up and about are fewer
-        # (house B is out, or on the bed mat by 19:00, on more than half of them).
-        for d in range(day, min(day + (6 if name == "evening_fall" else 3), days)):
+        for d in range(day, min(day + _TRIES.get(name, 3), days)):  # a day without a chance moves it along
             truth = inject[name](spec, stream, d, k.STREAM_START, rng)
             if truth is not None:
                 break
@@ -318,7 +319,7 @@ def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None,
 def _clean(recipe: tuple, truths: list[Truth]) -> bool:
     """A clean stream: nothing was to be injected (a stream whose injection found no chance, such as
     an evening fall in a stream of evenings out, is not one: it counts in all streams only)."""
-    asked = {"sim": 3, "kasteren": 4}.get(recipe[0])
+    asked = {"sim": 3, "kasteren": 4}.get(recipe[0])  # where the recipe holds what it injects
     return not recipe[asked] if asked is not None else not truths
 
 

@@ -186,6 +186,10 @@ def _rooms(spec: HouseholdSpec) -> dict[str, Room]:
     return {d.id: d.room for d in spec.devices}
 
 
+def _beds(spec: HouseholdSpec) -> set[str]:
+    return {d.id for d in spec.devices if d.type is DeviceType.BED}
+
+
 def inject_fall(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
     """A fall at home by day: everything after a random moment between 09:00 and 19:00 is silent.
 
@@ -214,7 +218,7 @@ def _fall(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: ra
     """Silence after a random sign of the resident up and about between ``hours`` (local, from-to),
     to the end of the day, and ``until_next`` seconds into the next one."""
     rooms = _rooms(spec)
-    beds = {d.id for d in spec.devices if d.type is DeviceType.BED}
+    beds = _beds(spec)
     both_edges = {d.id for d in spec.devices if d.type in (DeviceType.CONTACT, DeviceType.APPLIANCE, DeviceType.CHAIR)}
     low, high = ((h * 3600 - DAY_CUT) % DAY for h in hours)
     in_bed: set[str] = set()
@@ -223,7 +227,7 @@ def _fall(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: ra
         if dev in beds:
             (in_bed.add if v else in_bed.discard)(dev)
         elif (low <= o <= high and (v or dev in both_edges) and not in_bed
-              and rooms[dev] not in (Room.FRONT_DOOR, Room.BACK_DOOR)):
+              and rooms[dev] not in DOORS):
             candidates.append(o)
     if not candidates or (until_next and n + 1 >= len(days)):
         return None
@@ -293,7 +297,7 @@ def inject_not_up(spec: HouseholdSpec, days: list[Day], n: int, start: datetime,
     # The night before the real getting up stays on the bed mats (a mat that pulses when he turns over
     # goes on pulsing until then): only the mats say he was in bed, and taking them away too would
     # make a late riser lie still from 04:00.
-    beds = {d.id for d in spec.devices if d.type is DeviceType.BED}
+    beds = _beds(spec)
     days[n] = [e for e in days[n] if e[0] >= wake + 3 * 3600 or (e[1] in beds and e[0] < wake)]
     base = start + timedelta(days=n)
     return Truth("not_up", base + timedelta(seconds=wake), base + timedelta(seconds=wake + 3 * 3600))
