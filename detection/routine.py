@@ -87,10 +87,12 @@ from telecare.domain import AlertKind, DeviceType, Room, SensorEvent
 # 22: mornings alerted on are held, and learned once a responder finds not_up a false alarm (Mornings 2)
 # 23: company learns overlapping motion sensors from the resident coming home too (Company state 3)
 # 24: bedtimes (``detection.bedtimes``): evening quiet is taken as sleep only from this person's own bedtime
-STATE_VERSION = 24
+# 25: how long each door or cupboard stays open (``detection.left_open``): opened, then nothing
+STATE_VERSION = 25
 
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
 _DAYTIME_SIGNS = (8, 20)
+_NOT_LEFT_OPEN = DOORS | {Room.BEDROOM}  # doors and cupboards whose opening is not judged by it
 _SIGNS_KEPT = 16  # alerted quiet spells after a sign remembered for a responder's verdict
 
 
@@ -167,9 +169,15 @@ class RoutineModel(RoutineAlerts, VersionedState):
                                   floor=c.quiet_floor / timedelta(minutes=1), min_days=c.sign_min_days)
         self.last_sign = ""  # "device:1" opened (or seen), "device:0" closed; "" outside the daytime
         self.last_sign_type: DeviceType | None = None  # its device type, for the summary's words
+        # The quiet after a door or cupboard inside opened, at any hour, by the door: nothing
+        # follows, not even its closing (``RoutineConfig.opened_min_days``).
+        self.after_opening = NextSign(w, margin=c.sign_margin, extra=c.sign_extra / timedelta(minutes=1),
+                                      floor=c.quiet_floor / timedelta(minutes=1), min_days=c.opened_min_days)
+        self.last_opened = ""  # the last sign was this door or cupboard opening: it is open still
         # Alerted quiet spells that began after a sign and have ended (began, epoch seconds; the
-        # sign; minutes), newest last: a responder's later false-alarm verdict teaches the sign too.
-        self.alerted_signs: list[tuple[float, str, float]] = []
+        # sign; the door opened; minutes), newest last: a responder's later false-alarm verdict
+        # teaches the sign and the door too.
+        self.alerted_signs: list[tuple[float, str, str, float]] = []
         self.mornings = Mornings(w)
         self.bedtimes = Bedtimes(w)
         self.night = NightWatch(timezone, w, c.door_rare_fraction, c.exit_after, c.up_at_night)  # night wandering
@@ -228,9 +236,9 @@ class RoutineModel(RoutineAlerts, VersionedState):
             minutes = (ts - self.last_presence) / timedelta(minutes=1)
             if self._alerted_quiet:
                 self.quiet.hold(self.last_presence, minutes, self._quiet_place)
-                if self.last_sign:
+                if self.last_sign or self.last_opened:
                     self.alerted_signs = [*self.alerted_signs, (self.last_presence.timestamp(), self.last_sign,
-                                                                minutes)][-_SIGNS_KEPT:]
+                                                                self.last_opened, minutes)][-_SIGNS_KEPT:]
             else:
                 self.quiet.note(day.spells, self.last_presence, minutes, self._quiet_place)
                 day.note_rest(self.last_presence, minutes, self.last_room)
@@ -238,9 +246,11 @@ class RoutineModel(RoutineAlerts, VersionedState):
             # would not have alerted: a sign's first long quiet (groceries put away, then an hour
             # with a book) alerts once, not every time; alerted quiet is learned at once, the rest
             # at the day's end. Quiet past that limit is never learned here.
-            if self.last_sign and (minutes <= self.quiet.floor  # never past the limit: skip working it out
-                                   or minutes <= self.quiet.limit(self.last_presence, self._quiet_judged_by).limit):
-                self.next_sign.learn_one(self.last_sign, minutes, now=self._alerted_quiet)
+            signs = self._signs
+            if signs and (minutes <= self.quiet.floor  # never past the limit: skip working it out
+                          or minutes <= self.quiet.limit(self.last_presence, self._quiet_judged_by).limit):
+                for learned, sign in signs:
+                    learned.learn_one(sign, minutes, now=self._alerted_quiet)
         day.activity += 1
         local_hour = (DAY_START_HOUR + hours) % 24
         if hours >= WAKE_FROM and (event.active or event.device_type is not DeviceType.BED):
@@ -285,6 +295,9 @@ class RoutineModel(RoutineAlerts, VersionedState):
         self.last_presence = ts
         self.last_room = str(room)
         self.last_sign = ""
+        # Not the bedroom's: rest may begin after any sign there, a door left open with it.
+        opened = event.device_type is DeviceType.CONTACT and event.active and room not in _NOT_LEFT_OPEN
+        self.last_opened = event.device if opened else ""
         if _DAYTIME_SIGNS[0] <= local_hour < _DAYTIME_SIGNS[1] and room != Room.BEDROOM:
             self.last_sign = f"{event.device}:{event.active:d}"
             self.last_sign_type = event.device_type
@@ -329,6 +342,13 @@ class RoutineModel(RoutineAlerts, VersionedState):
     def has_bed(self) -> bool:
         """The home has a bed mat that shows someone lying on it (``detection.bed_mats``)."""
         return self.bed.shows_lying
+
+    @property
+    def _signs(self) -> list[tuple[NextSign, str]]:
+        """What learns the quiet after the last sign, and under which key: the sign by day outside
+        the bedroom (``next_sign``), and the door or cupboard it opened (``after_opening``)."""
+        return [(learned, sign) for learned, sign in ((self.next_sign, self.last_sign),
+                                                      (self.after_opening, self.last_opened)) if sign]
 
     @property
     def _quiet_place(self) -> int:
@@ -403,6 +423,7 @@ class RoutineModel(RoutineAlerts, VersionedState):
                   "home_hours": 24 - (day.away + day.unseen) / 60, "night_rest": day.rest_hours,
                   "outings": day.outings, "kitchen_at": day.kitchen_at, "home_at": day.home_at, "gap": day.gap}
         self.next_sign.end_day()
+        self.after_opening.end_day()
         up = day.up if day.up is not None else day.wake
         if day.flagged:
             self.quiet.hold_day(day.spells)

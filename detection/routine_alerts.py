@@ -18,7 +18,7 @@ from river.utils import SortedWindow
 from detection import routine_words as words
 from detection.bedtimes import BEDTIME_MARGIN
 from detection.night_watch import Unusual
-from detection.quiet import ANYWHERE, QuietLimit, upper
+from detection.quiet import ANYWHERE, LEFT_OPEN, QuietLimit, upper
 from detection.routine_day import EVENING, WAKE_FROM, WASH
 from detection.wording import local_time
 from telecare.domain import AlertCategory, AlertKind, AlertSignal, ClearSignal, Room
@@ -81,7 +81,8 @@ class RoutineAlerts:
             asleep, evening = False, None
         # Not widened by false alarms: the quiet they were about is learned instead (``dismiss_quiet``).
         limit, note = self._quiet_limit(seen), ""
-        if evening is not None:
+        # A door or cupboard left open is no evening in front of the television: no evening floor.
+        if evening is not None and limit.place != LEFT_OPEN:
             floor, why, capped = evening
             judged = max(limit.limit, floor / timedelta(minutes=1))
             judged = min(judged, self.quiet.cap) if capped else judged
@@ -133,14 +134,22 @@ class RoutineAlerts:
         return True, None
 
     def _quiet_limit(self, seen: datetime) -> QuietLimit:
-        """The limit for the quiet since ``seen``: by the time of day it began, or by the sign it began
-        with, whichever is tighter (``detection.next_sign``)."""
+        """The limit for the quiet since ``seen``: by the time of day it began, by the sign it began
+        with (``detection.next_sign``), or by how long the door or cupboard it began with stays open
+        (``detection.left_open``), whichever is tightest."""
         limit = self.quiet.limit(seen, self._quiet_judged_by)
-        if self.last_sign and seen == self.last_presence:
+        if seen != self.last_presence:
+            return limit  # the hub was offline since: nothing is known of the last sign
+        if self.last_sign:
             after = self.next_sign.limit(self.last_sign)
             if after is not None and after.limit < limit.limit:
                 said = words.sign(self.last_sign_type, self.last_room, self.last_sign.endswith(":1"))
-                return QuietLimit(after.limit, after.usual, after.seen, True, "after_sign", said)
+                limit = QuietLimit(after.limit, after.usual, after.seen, True, "after_sign", said)
+        if self.last_opened:
+            opened = self.after_opening.limit(self.last_opened)
+            if opened is not None and opened.limit < limit.limit:
+                limit = QuietLimit(opened.limit, opened.usual, opened.seen, True, LEFT_OPEN,
+                                   words.sign("contact", self.last_room, True))
         return limit
 
 
@@ -227,9 +236,11 @@ class RoutineAlerts:
             self.evening_alerted, changed = None, True
         if not self.quiet.dismiss(began):
             return changed
-        for at, sign, minutes in self.alerted_signs:
+        for at, sign, opened, minutes in self.alerted_signs:
             if at == began.timestamp():
-                self.next_sign.learn_one(sign, minutes, now=True)
+                for learned, key in ((self.next_sign, sign), (self.after_opening, opened)):
+                    if key:
+                        learned.learn_one(key, minutes, now=True)
         return True
 
     def _clear(self, kind: AlertKind, ts: datetime, what: str) -> list[Signal]:

@@ -62,6 +62,13 @@ class RoutineConfig:
         ``sign_extra``), once it was seen on ``sign_min_days`` learned days (``detection.next_sign``).
         Wider than the time of day's margins: a sign has fewer days behind it, and one day's long
         quiet after it is not yet in them.
+    opened_min_days
+        Quiet since a door or cupboard was opened (not a front or back door, nor in the bedroom),
+        with nothing since, not even its closing, is also judged by that door: longer than
+        max(``quiet_floor``, the longest quiet after it opened * ``sign_margin`` + ``sign_extra``),
+        at any hour and without the evening's floor, once it was opened on this many learned days.
+        Fewer days than a sign by day needs: after an opening its closing follows within seconds,
+        and a long quiet after it means the door was left open while the person sat still.
     evening_floor
         In a home without a bed mat that shows lying, quiet that began from 20:00 and is not taken as
         sleep (before this person's usual bedtime, or in the kitchen or living areas when the night
@@ -104,6 +111,7 @@ class RoutineConfig:
     sign_margin: float = 2.5
     sign_extra: timedelta = timedelta(minutes=30)
     sign_min_days: int = 12
+    opened_min_days: int = 5
     evening_floor: timedelta = timedelta(hours=3)
     still_night: timedelta = timedelta(hours=5)
 

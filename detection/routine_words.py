@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from detection.quiet import QuietLimit
+from detection.quiet import LEFT_OPEN, QuietLimit
 from detection.wording import duration, in_room, local_time
 from telecare.domain import Room
 
@@ -72,8 +72,14 @@ def sign(device_type: str, room: str | None, active: bool) -> str:
 def inactivity(since: datetime, quiet: timedelta, limit: QuietLimit, room: str | None, tz: str,
                note: str = "") -> Explained:
     """``note``: why the limit is longer than the learned quiet says (an evening floor), in words."""
-    if limit.place == "after_sign":
-        within = f"within {duration(timedelta(minutes=limit.usual))}" if limit.usual >= 1 else "within a minute"
+    within = f"within {duration(timedelta(minutes=limit.usual))}" if limit.usual >= 1 else "within a minute"
+    if limit.place == LEFT_OPEN:
+        normal = (
+            f"It began just after {limit.sign}, and it has not been closed since; on the {limit.spells} "
+            f"days it was opened in recent weeks, something always followed {within}."
+        )
+        room = None  # the sign says where
+    elif limit.place == "after_sign":
         normal = (
             f"It began just after {limit.sign}; on the {limit.spells} days that happened in recent "
             f"weeks, something else always followed {within}."

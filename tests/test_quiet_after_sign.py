@@ -4,60 +4,11 @@ resident often sits still for two hours after making tea."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from detection.routine import RoutineConfig, RoutineModel
-from telecare.domain import AlertSignal, DeviceType, Room, SensorEvent
-
-DAY0 = datetime(2026, 1, 5, tzinfo=UTC)
-
-
-class KitchenContactsHome:
-    """Door, cupboard and appliance contacts, no motion sensors (like van Kasteren house A)."""
-
-    def __init__(self) -> None:
-        self.model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
-        self.alerts: list[tuple[datetime, AlertSignal]] = []
-        self.clock = DAY0
-
-    def sign(self, at: datetime, device: str, room: Room, value: float,
-             kind: DeviceType = DeviceType.CONTACT) -> None:
-        while self.clock + timedelta(minutes=1) <= at:
-            self.clock += timedelta(minutes=1)
-            self.alerts += [(self.clock, s) for s in self.model.check(self.clock) if isinstance(s, AlertSignal)]
-        self.model.learn_one(SensorEvent("h-1", device, kind, room, at, value))
-
-    def used(self, at: datetime, device: str, room: Room = Room.KITCHEN) -> None:
-        """Opened, and closed a minute later."""
-        self.sign(at, device, room, 1.0)
-        self.sign(at + timedelta(minutes=1), device, room, 0.0)
-
-    def morning(self, day: datetime) -> None:
-        """Up at 07:00, busy in the kitchen every 20 minutes until 13:40."""
-        self.used(day + timedelta(hours=7), "bedroom-door", Room.BEDROOM)
-        for k in range(20):
-            self.used(day + timedelta(hours=7, minutes=20 + 20 * k), "pans")
-
-    def lunch(self, day: datetime) -> None:
-        """The fridge at 14:00, the microwave four minutes after it closes."""
-        self.used(day + timedelta(hours=14), "fridge")
-        self.sign(day + timedelta(hours=14, minutes=5), "microwave", Room.KITCHEN, 1.0, DeviceType.APPLIANCE)
-
-    def afternoon(self, day: datetime, sits_until: timedelta = timedelta(hours=16, minutes=10), tea: bool = True) -> None:
-        """Tea at 14:10, then two hours in the armchair (no sensor there), busy again until bed."""
-        if tea:
-            self.used(day + timedelta(hours=14, minutes=10), "cups")
-        for k in range(17):
-            self.used(day + sits_until + timedelta(minutes=20 * k), "pans")
-        self.used(day + timedelta(hours=22, minutes=30), "bedroom-door", Room.BEDROOM)
-
-    def ordinary_days(self, days: int) -> None:
-        for d in range(days):
-            day = DAY0 + timedelta(days=d)
-            self.morning(day)
-            self.lunch(day)
-            self.afternoon(day)
-
+from telecare.domain import Room
+from tests.factories import ROUTINE_DAY0 as DAY0
+from tests.factories import KitchenContactsHome
 
 def test_a_fall_after_closing_the_fridge_is_raised_within_the_hour_not_after_the_afternoon_sit():
     home = KitchenContactsHome()
