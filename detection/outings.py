@@ -121,8 +121,11 @@ class Whereabouts(VersionedState):
             self.last_door = event.ts
             self.stray_seen = None
         was_out = self.out
+        # Motion just after the door sees the person leave, when that passage through the door began
+        # the time out. After the door opened while they were already out, it is them coming in.
+        leaving = self.out_since is not None and self.last_door - self.out_since <= LEAVING
         self.out = (at_door and not visitor_leaving) or (
-            self.out and event.device_type is DeviceType.MOTION and event.ts - self.last_door <= LEAVING)
+            self.out and leaving and event.device_type is DeviceType.MOTION and event.ts - self.last_door <= LEAVING)
         return was_out and not self.out
 
     def came_back(self, back: datetime, *, alerted_since: datetime | None, genuine: bool = False,

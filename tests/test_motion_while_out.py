@@ -57,3 +57,28 @@ def test_anything_a_hand_opens_while_out_is_someone_in_the_house():
     home, base = out_for_the_evening()
     home.at(base + timedelta(hours=20), FRIDGE)
     assert not home.model.where.out
+
+
+def test_home_for_a_quarter_of_an_hour_between_two_outings_the_kitchen_sensor_firing_alone_is_still_not_him():
+    # House B, a summer afternoon: out at 14:30, in through the door at 16:27 and seen in the kitchen
+    # 24 s later, out again at 16:40 (the kitchen sensor by the door sees him go) until 22:54, the
+    # kitchen sensor firing on its own at 17:58 and 18:51. Read as one outing since 14:30 with the
+    # door opened in it, the 17:58 firing brought him home, and his evening out was four hours of
+    # silence at home.
+    home = Resident().settled()
+    base = DAY0 + timedelta(days=16)
+    home.ordinary_day(16, evening_until=14)
+    home.at(base + timedelta(hours=14, minutes=30), DOOR)
+    home.at(base + timedelta(hours=16, minutes=27), DOOR)
+    home.at(base + timedelta(hours=16, minutes=27, seconds=24), KITCHEN)
+    assert not home.model.where.out  # the door while out, then inside: coming home
+    home.at(base + timedelta(hours=16, minutes=40), DOOR)
+    home.at(base + timedelta(hours=16, minutes=40, seconds=4), KITCHEN)
+    assert home.model.where.out  # the door, then the sensor by it: going out
+    home.at(base + timedelta(hours=17, minutes=58), KITCHEN)
+    home.at(base + timedelta(hours=18, minutes=51), KITCHEN)
+    home.at(base + timedelta(hours=22, minutes=54), DOOR)
+    home.at(base + timedelta(hours=22, minutes=54, seconds=3), KITCHEN)
+    home.until(base + timedelta(hours=23, minutes=30))
+    assert [(at, a.kind.value) for at, a in home.alerts if at >= base] == []
+    assert not home.model.where.out
