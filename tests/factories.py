@@ -140,9 +140,17 @@ class KitchenContactsHome:
             self.used(day + sits_until + timedelta(minutes=20 * k), "pans")
         self.used(day + timedelta(hours=22, minutes=30), "bedroom-door", Room.BEDROOM)
 
+    def ordinary_day(self, d: int, after_lunch=None, **afternoon) -> datetime:
+        """Day ``d``: the morning, lunch, ``after_lunch(day)`` if given, then the afternoon
+        (``afternoon``'s arguments); returns the day's start."""
+        day = ROUTINE_DAY0 + timedelta(days=d)
+        self.morning(day)
+        self.lunch(day)
+        if after_lunch is not None:
+            after_lunch(day)
+        self.afternoon(day, **afternoon)
+        return day
+
     def ordinary_days(self, days: int) -> None:
         for d in range(days):
-            day = ROUTINE_DAY0 + timedelta(days=d)
-            self.morning(day)
-            self.lunch(day)
-            self.afternoon(day)
+            self.ordinary_day(d)

@@ -17,13 +17,9 @@ class FreezerTwiceAWeek(KitchenContactsHome):
     armchair); on every fourth day the freezer at 14:07, shut a minute later."""
 
     def day(self, d: int, freezer: bool | None = None) -> datetime:
-        day = DAY0 + timedelta(days=d)
-        self.morning(day)
-        self.lunch(day)
-        if d % 4 == 0 if freezer is None else freezer:
-            self.used(day + timedelta(hours=14, minutes=7), "freezer")
-        self.afternoon(day)
-        return day
+        used = d % 4 == 0 if freezer is None else freezer
+        return self.ordinary_day(d, (lambda day: self.used(day + timedelta(hours=14, minutes=7), "freezer"))
+                                 if used else None)
 
     def settled(self, days: int = 21) -> FreezerTwiceAWeek:
         for d in range(days):
@@ -80,13 +76,13 @@ def test_a_cupboard_left_open_through_the_usual_afternoon_sit_raises_nothing():
     # She takes her cup and leaves the cupboard open while she sits, every day: the quiet after it
     # opened is two hours, learned, and the same again is not a fall.
     home = KitchenContactsHome()
-    for d in range(22):
-        day = DAY0 + timedelta(days=d)
-        home.morning(day)
-        home.lunch(day)
+
+    def cup(day: datetime) -> None:
         home.sign(day + timedelta(hours=14, minutes=10), "cups", Room.KITCHEN, 1.0)
         home.sign(day + timedelta(hours=16, minutes=10), "cups", Room.KITCHEN, 0.0)
-        home.afternoon(day, tea=False)
+
+    for d in range(22):
+        home.ordinary_day(d, cup, tea=False)
     assert home.model.monitoring and home.alerts == []
     assert home.model.after_opening.limit("cups").usual == 120.0
 
@@ -95,13 +91,13 @@ def test_a_cupboard_left_open_found_a_false_alarm_is_not_raised_again():
     home = FreezerTwiceAWeek().settled()
     day = home.day(21, freezer=False)
     home.used(day + timedelta(hours=15), "pans")  # the afternoon as usual, but one day ...
-    for d in (22, 23):  # ... she opens the freezer at 14:07 and sits down with it open for an hour
-        day = DAY0 + timedelta(days=d)
-        home.morning(day)
-        home.lunch(day)
+
+    def sits_with_it_open(day: datetime) -> None:
         home.sign(day + timedelta(hours=14, minutes=7), "freezer", Room.KITCHEN, 1.0)
         home.sign(day + timedelta(hours=15, minutes=7), "freezer", Room.KITCHEN, 0.0)
-        home.afternoon(day)
+
+    for d in (22, 23):  # ... she opens the freezer at 14:07 and sits down with it open for an hour
+        home.ordinary_day(d, sits_with_it_open)
         if d == 22:
             [(_, alert)] = home.inactivity()
             assert home.model.dismiss_quiet(datetime.fromisoformat(alert.evidence["quiet_since"]))
@@ -115,12 +111,8 @@ def test_a_wardrobe_opened_in_the_bedroom_is_not_taken_for_a_door_left_open():
     # limits judge that quiet, not the door.
     home = KitchenContactsHome()
     for d in range(21):
-        day = DAY0 + timedelta(days=d)
-        home.morning(day)
-        home.lunch(day)
-        if d % 3 == 0:
-            home.used(day + timedelta(hours=14, minutes=7), "wardrobe", Room.BEDROOM)
-        home.afternoon(day)
+        home.ordinary_day(d, (lambda day: home.used(day + timedelta(hours=14, minutes=7), "wardrobe", Room.BEDROOM))
+                          if d % 3 == 0 else None)
     day = DAY0 + timedelta(days=21)
     home.morning(day)
     home.lunch(day)
