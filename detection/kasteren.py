@@ -248,8 +248,10 @@ def _home_at(spec: HouseholdSpec, day: Day, t: float) -> bool:
     reads them (a day from 04:00 to 04:00, so an outing that began in the afternoon is in it).
 
     The door puts them out. A motion sensor within two minutes of it (one by the door sees them
-    leave) keeps them out, and so does one firing alone more than ten minutes into an outing (house
-    B's kitchen sensor fires during most of his annotated outings); any other sign puts them in.
+    leave) keeps them out, when that passage through the door began the time out (after the door
+    opened while they were out, it is them coming in), and so does one firing alone more than ten
+    minutes into an outing (house B's kitchen sensor fires during most of his annotated outings);
+    any other sign puts them in.
 
     >>> from telecare.domain import DeviceSpec
     >>> spec = HouseholdSpec("h", "h", "UTC", (DeviceSpec("door", DeviceType.CONTACT, Room.FRONT_DOOR),
@@ -257,14 +259,18 @@ def _home_at(spec: HouseholdSpec, day: Day, t: float) -> bool:
     >>> out = [(0.0, "fridge", 1.0), (60.0, "door", 1.0), (90.0, "pir", 1.0), (5000.0, "pir", 1.0)]
     >>> _home_at(spec, out, 9000.0), _home_at(spec, [*out, (6000.0, "fridge", 1.0)], 9000.0)
     (False, True)
+    >>> _home_at(spec, [*out, (7000.0, "door", 1.0), (7030.0, "pir", 1.0)], 9000.0)  # in through the door
+    True
     """
     rooms, motion = _rooms(spec), {d.id for d in spec.devices if d.type is DeviceType.MOTION}
     leaving, outing = LEAVING.total_seconds(), OUTING.total_seconds()
-    home, door = None, None
+    home, door, began = None, None, None
     for o, dev, _ in sorted(e for e in day if e[0] < t and e[2]):
         if rooms[dev] in DOORS:
+            began = o if home is not False else began
             home, door = False, o
-        elif not (home is False and dev in motion and (o - door <= leaving or o - door > outing)):
+        elif not (home is False and dev in motion and door - began <= leaving
+                  and (o - door <= leaving or o - door > outing)):
             home = True
     return bool(home)
 
