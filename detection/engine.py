@@ -48,7 +48,7 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 23: a late morning a responder found a false not-up alarm is learned (RoutineModel state 22).
 # 24: overlapping motion sensors learned from returns through the door (RoutineModel state 23).
 # 25: evening quiet is taken as sleep from the person's learned bedtime (RoutineModel state 24).
-# 26: how long each door or cupboard stays open (RoutineModel state 25).
+# 26: the quiet after each door or cupboard opened (RoutineModel state 25).
 STATE_VERSION = 26
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.

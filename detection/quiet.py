@@ -40,7 +40,7 @@ PLACES = ("elsewhere", "bedroom", "anywhere")
 HELD_FIELDS = 5  # per held spell; see ``QuietSpells._held``
 NOT_ALERTED = -1.0  # began, for a spell held because its day was not learned, not for its own alert
 CONFIRMED_KEPT = 64  # responders' verdicts remembered (they come from the store every half minute)
-LEFT_OPEN = "left_open"  # QuietLimit.place of a limit from how long a door stays open
+LEFT_OPEN = "left_open"  # QuietLimit.place of a limit from the quiet after a door opened
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ class QuietLimit:
     learned: bool
     place: str = "anywhere"  # learned from spells that began there: "bedroom", "elsewhere", "anywhere"
     # ("after_sign": learned from the quiet after the same sign, ``detection.next_sign``; LEFT_OPEN:
-    # from how long the door or cupboard opened just then stays open, ``detection.left_open``)
+    # from the quiet after the door or cupboard opened just then, ``RoutineModel.after_opening``)
     sign: str = ""  # that sign, in words
 
 

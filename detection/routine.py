@@ -87,7 +87,7 @@ from telecare.domain import AlertKind, DeviceType, Room, SensorEvent
 # 22: mornings alerted on are held, and learned once a responder finds not_up a false alarm (Mornings 2)
 # 23: company learns overlapping motion sensors from the resident coming home too (Company state 3)
 # 24: bedtimes (``detection.bedtimes``): evening quiet is taken as sleep only from this person's own bedtime
-# 25: how long each door or cupboard stays open (``detection.left_open``): opened, then nothing
+# 25: the quiet after each door or cupboard opened (``after_opening``): opened, then nothing
 STATE_VERSION = 25
 
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
@@ -345,10 +345,13 @@ class RoutineModel(RoutineAlerts, VersionedState):
 
     @property
     def _signs(self) -> list[tuple[NextSign, str]]:
-        """What learns the quiet after the last sign, and under which key: the sign by day outside
-        the bedroom (``next_sign``), and the door or cupboard it opened (``after_opening``)."""
-        return [(learned, sign) for learned, sign in ((self.next_sign, self.last_sign),
-                                                      (self.after_opening, self.last_opened)) if sign]
+        """What learns the quiet after the last sign (``_learners``)."""
+        return self._learners(self.last_sign, self.last_opened)
+
+    def _learners(self, sign: str, opened: str) -> list[tuple[NextSign, str]]:
+        """What learns the quiet after a sign, and under which key: the sign by day outside the
+        bedroom (``next_sign``), and the door or cupboard it opened (``after_opening``)."""
+        return [(learned, key) for learned, key in ((self.next_sign, sign), (self.after_opening, opened)) if key]
 
     @property
     def _quiet_place(self) -> int:

@@ -135,8 +135,8 @@ class RoutineAlerts:
 
     def _quiet_limit(self, seen: datetime) -> QuietLimit:
         """The limit for the quiet since ``seen``: by the time of day it began, by the sign it began
-        with (``detection.next_sign``), or by how long the door or cupboard it began with stays open
-        (``detection.left_open``), whichever is tightest."""
+        with (``detection.next_sign``), or by the quiet after the door or cupboard it opened, when
+        nothing has followed, not even its closing (``after_opening``), whichever is tightest."""
         limit = self.quiet.limit(seen, self._quiet_judged_by)
         if seen != self.last_presence:
             return limit  # the hub was offline since: nothing is known of the last sign
@@ -238,9 +238,8 @@ class RoutineAlerts:
             return changed
         for at, sign, opened, minutes in self.alerted_signs:
             if at == began.timestamp():
-                for learned, key in ((self.next_sign, sign), (self.after_opening, opened)):
-                    if key:
-                        learned.learn_one(key, minutes, now=True)
+                for learned, key in self._learners(sign, opened):
+                    learned.learn_one(key, minutes, now=True)
         return True
 
     def _clear(self, kind: AlertKind, ts: datetime, what: str) -> list[Signal]:
