@@ -33,8 +33,25 @@ class KeyValueFormatter(logging.Formatter):
         return base
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a line is logged, not what it was when logging was
+    set up: a stream swapped in for a while (a test's captured output, a daemon's redirect) and then
+    closed would otherwise turn every later line into a "Logging error" and lose it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # StreamHandler.__init__ and setStream assign it: always stderr
+        pass
+
+
 def configure_logging(level: str = "INFO", as_json: bool = False) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.setFormatter(
         JsonFormatter()
         if as_json
