@@ -1,20 +1,33 @@
 """Detection benchmarks: replay speed, one household's model size, restoring a fleet's models,
 relearning a home from its stored month after an upgrade.
 
-    python -m benchmarks.detection [--days 60] [--households 10000]
+    python -m benchmarks.detection [--days 60] [--households 10000] [--instructions]
 
 Prints figures; targets from the routine-learning issue: replay >= 20,000 events/s on one core, a
 household's model <= 200 KB in RAM and pickled after 60 days.
+
+This shared machine's speed varies by up to 3x from one day to the next, so events/s alone cannot
+tell whether the code got slower. ``--instructions`` also counts the CPU instructions one replay
+takes under valgrind's callgrind (a replay less a run that only loads the same stream), which is
+the same on any day for the same code and interpreter: instructions per event compare code
+versions across sessions. It takes about two minutes.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import pickle
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 from datetime import timedelta
+from pathlib import Path
 
 from detection.engine import DetectionEngine
 from detection.replay import drive, household_events
@@ -38,10 +51,44 @@ def best_of(run, times: int = 3) -> float:
     return best
 
 
+def instructions(spec, events) -> int | None:
+    """CPU instructions of one replay with 1-min ticks (callgrind), or None without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    counts = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        stream = Path(tmp) / "stream.pkl"
+        stream.write_bytes(pickle.dumps((spec, events)))
+        for what in ("load", "replay"):
+            done = subprocess.run(
+                [valgrind, "--tool=callgrind", f"--callgrind-out-file={tmp}/callgrind.out",
+                 sys.executable, "-m", "benchmarks.detection", "--callgrind-child", what, str(stream)],
+                capture_output=True, text=True, check=True,
+                env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dict layouts: the same count
+            found = re.search(r"Collected : (\d+)", done.stderr)
+            if found is None:
+                raise RuntimeError(f"callgrind printed no count: {done.stderr[-500:]}")
+            counts[what] = int(found.group(1))
+    return counts["replay"] - counts["load"]
+
+
+def _callgrind_child(what: str, path: str) -> int:
+    """What runs under callgrind: load the stream, and (``replay``) replay it."""
+    spec, events = pickle.loads(Path(path).read_bytes())  # noqa: S301 - our own file
+    if what == "replay":
+        sum(1 for _ in drive(DetectionEngine(), spec, events))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None and sys.argv[1:2] == ["--callgrind-child"]:
+        return _callgrind_child(*sys.argv[2:4])
     parser = argparse.ArgumentParser(prog="python -m benchmarks.detection")
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--households", type=int, default=10_000)
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count one replay's CPU instructions with callgrind (about 2 min)")
     args = parser.parse_args(argv)
 
     spec, events = simulated(args.days)
@@ -94,6 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - t0
     print(f"restore {args.households:,} households' models: {elapsed:.2f} s "
           f"({args.households / elapsed:,.0f} per s)")
+
+    if args.instructions:
+        counted = instructions(spec, events)
+        if counted is None:
+            print("instructions: valgrind is not installed (apt-get install valgrind)")
+        else:
+            print(f"instructions per event, replay with 1-min ticks (callgrind, the same on any day): "
+                  f"{counted / len(events):,.0f} ({counted / 1e9:.2f} billion for {len(events)} events)")
     return 0
 
 
