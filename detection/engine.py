@@ -49,7 +49,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 24: overlapping motion sensors learned from returns through the door (RoutineModel state 23).
 # 25: evening quiet is taken as sleep from the person's learned bedtime (RoutineModel state 24).
 # 26: the quiet after each door or cupboard opened (RoutineModel state 25).
-STATE_VERSION = 26
+# 27: any one sensor firing alone while out is stray, not the resident home (RoutineModel state 26).
+STATE_VERSION = 27
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

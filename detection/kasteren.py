@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from detection.outings import LEAVING, OUTING  # read "at home" exactly as the model does
+from detection.outings import Whereabouts  # read "at home" exactly as the model does
 from detection.routine_day import BOTH_EDGES, DOORS, LIVING, RoutineDay  # as the model reads signs and getting up
 from telecare.domain import DeviceType, HouseholdSpec, Room, SensorEvent
 from telecare.households import load_household_file
@@ -244,35 +244,37 @@ def _fall(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: ra
 
 
 def _home_at(spec: HouseholdSpec, day: Day, t: float) -> bool:
-    """The resident is home at ``t`` of ``day``, read from the day's signs before it as the routine model
-    reads them (a day from 04:00 to 04:00, so an outing that began in the afternoon is in it).
+    """The resident is home at ``t`` of ``day``, read from the day's signs before it by the routine
+    model's own ``Whereabouts`` (a day from 04:00 to 04:00, so an outing that began in the afternoon
+    is in it).
 
     The door puts them out. A motion sensor within two minutes of it (one by the door sees them
     leave) keeps them out, when that passage through the door began the time out (after the door
-    opened while they were out, it is them coming in), and so does one firing alone more than ten
-    minutes into an outing (house B's kitchen sensor fires during most of his annotated outings);
-    any other sign puts them in.
+    opened while they were out, it is them coming in), and so does one sensor firing alone more than
+    ten minutes into an outing (house B's kitchen sensor fires during most of his annotated
+    outings, his cutlery drawer's tilt switch too); any other sign puts them in.
 
     >>> from telecare.domain import DeviceSpec
     >>> spec = HouseholdSpec("h", "h", "UTC", (DeviceSpec("door", DeviceType.CONTACT, Room.FRONT_DOOR),
     ...     DeviceSpec("pir", DeviceType.MOTION, Room.KITCHEN), DeviceSpec("fridge", DeviceType.CONTACT, Room.KITCHEN)))
     >>> out = [(0.0, "fridge", 1.0), (60.0, "door", 1.0), (90.0, "pir", 1.0), (5000.0, "pir", 1.0)]
     >>> _home_at(spec, out, 9000.0), _home_at(spec, [*out, (6000.0, "fridge", 1.0)], 9000.0)
-    (False, True)
+    (False, False)
+    >>> _home_at(spec, [*out, (6000.0, "fridge", 1.0), (6300.0, "pir", 1.0)], 9000.0)  # two sensors: someone in
+    True
     >>> _home_at(spec, [*out, (7000.0, "door", 1.0), (7030.0, "pir", 1.0)], 9000.0)  # in through the door
     True
     """
-    rooms, motion = _rooms(spec), {d.id for d in spec.devices if d.type is DeviceType.MOTION}
-    leaving, outing = LEAVING.total_seconds(), OUTING.total_seconds()
-    home, door, began = None, None, None
-    for o, dev, _ in sorted(e for e in day if e[0] < t and e[2]):
-        if rooms[dev] in DOORS:
-            began = o if home is not False else began
-            home, door = False, o
-        elif not (home is False and dev in motion and door - began <= leaving
-                  and (o - door <= leaving or o - door > outing)):
-            home = True
-    return bool(home)
+    devices = {d.id: d for d in spec.devices}
+    where = Whereabouts(1, spec.timezone)
+    seen = False
+    for o, dev, value in sorted(e for e in day if e[0] < t and e[2]):
+        d = devices[dev]
+        event = SensorEvent(spec.hub, dev, d.type, d.room, STREAM_START + timedelta(seconds=o), value)
+        if not where.stray(event, at_door=d.room in DOORS):
+            where.see(event, at_door=d.room in DOORS)
+            seen = True
+    return seen and not where.out
 
 
 def inject_not_up(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:

@@ -88,7 +88,8 @@ from telecare.domain import AlertKind, DeviceType, Room, SensorEvent
 # 23: company learns overlapping motion sensors from the resident coming home too (Company state 3)
 # 24: bedtimes (``detection.bedtimes``): evening quiet is taken as sleep only from this person's own bedtime
 # 25: the quiet after each door or cupboard opened (``after_opening``): opened, then nothing
-STATE_VERSION = 25
+# 26: any one sensor firing alone while out is not the resident coming home (Whereabouts state 2)
+STATE_VERSION = 26
 
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
 _DAYTIME_SIGNS = (8, 20)
@@ -210,7 +211,7 @@ class RoutineModel(RoutineAlerts, VersionedState):
         hours = (ts - day.start).total_seconds() / 3600
         day.note_home(hours, self._home)
         self._count_unseen(day, ts)
-        if self.where.stray(event):
+        if self.where.stray(event, at_door=event.room in DOORS):
             return signals
         room = event.room
         if event.device_type is not DeviceType.BED:  # turning over in bed is still rest

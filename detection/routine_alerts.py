@@ -164,7 +164,8 @@ class RoutineAlerts:
         if out.total_seconds() / 60 <= limit.limit or self.open.get("not_returned") == key:
             return []
         return self._raise(AlertKind.NOT_RETURNED, now, key, *words.not_returned(
-            where.out_since, out, limit.usual, limit.count, limit.outings, self.timezone, limit.few_floor))
+            where.out_since, out, limit.usual, limit.count, limit.outings, self.timezone, limit.few_floor,
+            where.lone_sign()))
 
     def _inactivity(self, now: datetime, quiet: timedelta, limit: QuietLimit, note: str = "") -> list[Signal]:
         key = f"quiet-since:{self.last_presence.isoformat()}"

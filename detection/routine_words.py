@@ -32,8 +32,18 @@ def widened(summary: str, evidence: dict, factor: float) -> Explained:
 
 
 def not_returned(out_since: datetime, out: timedelta, usual: float, count: int, outings: int,
-                 tz: str, few_floor: timedelta | None = None) -> Explained:
-    """``few_floor``: too few outings are learned to judge by, and this limit stands in for them."""
+                 tz: str, few_floor: timedelta | None = None,
+                 lone_sign: tuple[datetime, str, str, bool] | None = None) -> Explained:
+    """``few_floor``: too few outings are learned to judge by, and this limit stands in for them;
+    ``lone_sign``: (when, device type, room, turned on) of a sensor inside that fired alone while
+    out, with no door and nothing else near it (``Whereabouts.stray``): perhaps home unseen.
+
+    >>> from datetime import UTC
+    >>> out = datetime(2026, 1, 5, 16, 27, tzinfo=UTC)
+    >>> print(not_returned(out, timedelta(hours=9), 600, 20, 20, "UTC", None,
+    ...                    (out + timedelta(hours=3, minutes=8), "contact", "bedroom", True))[0])
+    Went out at 16:27 and not back after 9 h. 20 of the last 20 outings lasted at most 10 h. At 19:35 a door or cupboard opened in the bedroom, with nothing else near it and no front door: they may have come home unseen.
+    """
     if few_floor is None:
         normal = f"{count} of the last {outings} outings lasted at most {duration(timedelta(minutes=usual))}."
     else:
@@ -44,6 +54,11 @@ def not_returned(out_since: datetime, out: timedelta, usual: float, count: int, 
     summary = f"Went out at {local_time(out_since, tz)} and not back after {duration(out)}. {normal}"
     evidence = {"out_since": out_since.isoformat(), "out_minutes": int(out.total_seconds() // 60),
                 "usual_longest_minutes": round(usual), "outings": outings}
+    if lone_sign is not None:
+        at, device_type, room, active = lone_sign
+        summary += (f" At {local_time(at, tz)} {sign(device_type, room, active)}, with nothing else near it and "
+                    f"no front door: they may have come home unseen.")
+        evidence["lone_sign_at"] = at.isoformat()
     return summary, evidence
 
 

@@ -1,14 +1,17 @@
-"""A motion sensor firing on its own while the resident is out (sun on it, the heating, a pet) is not them
-coming home: house B of the van Kasteren recordings has its kitchen sensor fire during most of his outings."""
+"""One sensor firing on its own while the resident is out (sun on a motion sensor, the heating, a pet, a
+mercury switch rattling) is not them coming home: house B of the van Kasteren recordings has its kitchen
+sensor fire during most of his outings, and his dresser's tilt switch once, three hours into his last."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from telecare.domain import DeviceType, Room
 from tests.factories import BEDROOM, DOOR, FRIDGE, KITCHEN, ROUTINE_DAY0
 from tests.factories import SettledResident as Resident
 
 DAY0 = ROUTINE_DAY0
+DRESSER = ("tilt-dresser", DeviceType.CONTACT, Room.BEDROOM)  # a mercury switch
 
 
 def out_for_the_evening() -> tuple[Resident, datetime]:
@@ -53,10 +56,38 @@ def test_motion_in_two_rooms_while_out_is_someone_in_the_house():
     assert not home.model.where.out  # the door contact missed the return, or a carer let themselves in
 
 
-def test_anything_a_hand_opens_while_out_is_someone_in_the_house():
+def test_a_switch_tilting_once_while_out_raises_no_inactivity_and_the_night_out_is_learned_door_to_door():
+    # House B's last recorded day: out at 16:27, the dresser's tilt switch at 19:35, nothing else until
+    # he came home the next afternoon. Taken as him, it was 16 hours of "no movement since 19:35".
+    home, base = out_for_the_evening()
+    home.at(base + timedelta(hours=22), DRESSER)
+    home.at(base + timedelta(hours=22, seconds=5), DRESSER)  # it settles: the same switch again
+    assert home.model.where.out
+    home.at(base + timedelta(hours=25, minutes=30), DOOR)  # home at 01:30
+    home.at(base + timedelta(hours=25, minutes=32), KITCHEN)
+    home.until(base + timedelta(hours=26))
+    assert [(at, a.kind.value) for at, a in home.alerts if at >= base] == []
+    assert max(home.model.where.lengths) >= 6.5 * 60
+
+
+def test_a_cupboard_and_then_the_kitchen_while_out_is_someone_in_the_house():
     home, base = out_for_the_evening()
     home.at(base + timedelta(hours=20), FRIDGE)
-    assert not home.model.where.out
+    assert home.model.where.out  # one thing alone: not yet
+    home.at(base + timedelta(hours=20, minutes=4), KITCHEN)
+    assert not home.model.where.out  # the door contact missed the return, or a carer let themselves in
+
+
+def test_not_back_says_what_fired_inside_when_one_sensor_did():
+    # Home unseen by the door, one cupboard, then nothing: reported as not back, with that cupboard in it.
+    home, base = out_for_the_evening()
+    home.at(base + timedelta(hours=20, minutes=10), FRIDGE)
+    home.until(base + timedelta(hours=30))
+    [alert] = [a for at, a in home.alerts if at >= base]
+    assert alert.kind.value == "not_returned"
+    assert ("At 20:10 a door or cupboard opened in the kitchen, with nothing else near it and no front door: "
+            "they may have come home unseen.") in alert.summary
+    assert alert.evidence["lone_sign_at"] == (base + timedelta(hours=20, minutes=10)).isoformat()
 
 
 def test_home_for_a_quarter_of_an_hour_between_two_outings_the_kitchen_sensor_firing_alone_is_still_not_him():
