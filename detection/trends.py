@@ -18,7 +18,8 @@ own day-to-day spread (a home whose counts swing widely needs more days), and on
 CUSUM (``detection.meals``: a resident who is in the kitchen before noon on fifteen mornings in
 sixteen they are at home for, and now is not), which is what finds eating less in a home with only
 two kitchen visits a day; the limit is set for the two together. An alert needs the visits to
-have fallen by a quarter over the last three days, or a usual meal time missed on most of them.
+have fallen by a quarter over the last three days (and as many days before them as make 36 hours at
+home), or a usual meal time missed on most of them.
 
 Sleep is the night's rest: hours of quiet at home in stretches of an hour or more between 20:00
 and getting up; a night out, or a morning never seen up, says nothing about it. Outings are times out
@@ -49,6 +50,9 @@ MAX_DAY_SCORE = 1.5  # ...and one day adds at most this much to it
 # Visits and missed meal times together: one day adds at most this, under the kitchen's limit (4),
 # so a single day without cooking never raises an alert on its own.
 MAX_KITCHEN_DAY = 3.5
+# Whether the visits have fallen is judged on the last three days, and on more of the pending ones
+# until they hold this many hours at home: three days mostly out say little about eating at home.
+RECENT_HOME_HOURS = 36.0
 
 
 # A day as a metric sees it: (value, hours at home, (kitchen mask, home mask) or None).
@@ -196,7 +200,7 @@ class TrendDetector:
             pending.append(day)
             while len(pending) > self.absorb_days:
                 self._learn(m, pending.pop(0))
-            recent = pending[-3:]
+            recent = _recent(m, pending)
             mean, recent_mean = self._usual(m), _level(m, recent)
             change = m.direction * (recent_mean - mean)
             big_enough = change >= m.min_change * max(mean, 1.0) and change >= m.min_abs
@@ -299,6 +303,31 @@ class TrendDetector:
                                 f"days at home then (usually on {usual:.0%} of days).")
             evidence["meals"] = meals
         return AlertSignal(hub, m.kind, end, summary, key, m.kind.default_severity, evidence)
+
+
+def _recent(m: _Metric, pending: list[Day]) -> list[Day]:
+    """The days the alert's change is judged on: the last three, and for a count in the hours at
+    home as many more of the pending days as it takes to reach ``RECENT_HOME_HOURS`` at home.
+
+    A week of eating less, whose last three days were mostly spent out (one visit in two hours at
+    home reads as eight a day): judged on the days back to 36 hours at home, not on those three.
+
+    >>> kitchen, night_toilet = METRICS[1], METRICS[0]
+    >>> week = [(1, 12.0, None), (0, 13.0, None), (1, 14.0, None), (1, 2.0, None), (1, 2.5, None), (1, 3.0, None)]
+    >>> round(_level(kitchen, week[-3:]), 1)   # the last three days alone: more than a usual 3.5
+    6.4
+    >>> [d[1] for d in _recent(kitchen, week)], round(_level(kitchen, _recent(kitchen, week)), 1)
+    ([12.0, 13.0, 14.0, 2.0, 2.5, 3.0], 1.7)
+    >>> len(_recent(night_toilet, week))   # a count a night: the last three nights
+    3
+    """
+    recent = pending[-3:]
+    if m.counted:
+        k = len(pending) - len(recent)
+        while k > 0 and sum(d[1] for d in recent) < RECENT_HOME_HOURS:
+            k -= 1
+            recent = pending[k:]
+    return recent
 
 
 def _level(m: _Metric, days) -> float:
