@@ -42,7 +42,7 @@ def not_returned(out_since: datetime, out: timedelta, usual: float, count: int, 
     >>> out = datetime(2026, 1, 5, 16, 27, tzinfo=UTC)
     >>> print(not_returned(out, timedelta(hours=9), 600, 20, 20, "UTC", None,
     ...                    (out + timedelta(hours=3, minutes=8), "contact", "bedroom", True))[0])
-    Went out at 16:27 and not back after 9 h. 20 of the last 20 outings lasted at most 10 h. At 19:35 a door or cupboard opened in the bedroom, with nothing else near it and no front door: they may have come home unseen.
+    Went out at 16:27 and not back after 9 h. 20 of the last 20 outings lasted at most 10 h. At 19:35 a door or cupboard opened in the bedroom, with nothing else near it and no outside door opened: they may have come home unseen.
     """
     if few_floor is None:
         normal = f"{count} of the last {outings} outings lasted at most {duration(timedelta(minutes=usual))}."
@@ -56,8 +56,8 @@ def not_returned(out_since: datetime, out: timedelta, usual: float, count: int, 
                 "usual_longest_minutes": round(usual), "outings": outings}
     if lone_sign is not None:
         at, device_type, room, active = lone_sign
-        summary += (f" At {local_time(at, tz)} {sign(device_type, room, active)}, with nothing else near it and "
-                    f"no front door: they may have come home unseen.")
+        summary += (f" At {local_time(at, tz)} {sign(device_type, room, active)}, with nothing else near it and no "
+                    f"outside door opened: they may have come home unseen.")
         evidence["lone_sign_at"] = at.isoformat()
     return summary, evidence
 

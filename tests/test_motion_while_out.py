@@ -85,8 +85,8 @@ def test_not_back_says_what_fired_inside_when_one_sensor_did():
     home.until(base + timedelta(hours=30))
     [alert] = [a for at, a in home.alerts if at >= base]
     assert alert.kind.value == "not_returned"
-    assert ("At 20:10 a door or cupboard opened in the kitchen, with nothing else near it and no front door: "
-            "they may have come home unseen.") in alert.summary
+    assert ("At 20:10 a door or cupboard opened in the kitchen, with nothing else near it and no outside door "
+            "opened: they may have come home unseen.") in alert.summary
     assert alert.evidence["lone_sign_at"] == (base + timedelta(hours=20, minutes=10)).isoformat()
 
 
