@@ -8,9 +8,10 @@ household's model <= 200 KB in RAM and pickled after 60 days.
 
 This shared machine's speed varies by up to 3x from one day to the next, so events/s alone cannot
 tell whether the code got slower. ``--instructions`` also counts the CPU instructions one replay
-takes under valgrind's callgrind (a replay less a run that only loads the same stream), which is
-the same on any day for the same code and interpreter: instructions per event compare code
-versions across sessions. It takes about two minutes.
+takes under valgrind's callgrind (a replay less a run that only loads the same stream), which
+does not depend on the machine's speed that day: for the same code and interpreter it repeats to
+about half a percent (address layout and the collector's timing still differ between runs), so
+instructions per event compare code versions across sessions. It takes about two minutes.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         if counted is None:
             print("instructions: valgrind is not installed (apt-get install valgrind)")
         else:
-            print(f"instructions per event, replay with 1-min ticks (callgrind, the same on any day): "
+            print(f"instructions per event, replay with 1-min ticks (callgrind; repeats to about 0.5 %): "
                   f"{counted / len(events):,.0f} ({counted / 1e9:.2f} billion for {len(events)} events)")
     return 0
 
