@@ -27,12 +27,15 @@ out looks like an outing that never ends); the simulated fall pendant is not cou
 anomaly, per 100 monitored home-days (days after learning).
 
 ``--responders`` adds the routine model in service: every alert answered by a simulated responder,
-whose verdicts reach the model as they do live (``detection.in_service``).
+whose verdicts reach the model as they do live (``detection.in_service``). ``--alerts FILE`` writes
+every alert raised after learning as JSON Lines, with its words and what the scoring made of it, so
+the false ones can be read (``jq 'select(.verdict == "false")'``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -96,6 +99,11 @@ class Result:
     monitored_days: float
     false_alerts: int
     found: list[tuple[str, float | None]] = field(default_factory=list)  # (class, delay minutes)
+    # Per alert scored, what it was: "found" (an injected anomaly), "about" (came while one lasted),
+    # "false", or "" (in the learning period, or not about the person); with ``--alerts``, the alerts
+    # after learning with their words and verdicts.
+    verdicts: list[str] = field(default_factory=list)
+    alerts: list[dict] = field(default_factory=list)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -114,6 +122,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "after it is raised (genuine if it is about an injected anomaly, a false alarm otherwise) and "
              "the verdicts adjust the home's limits as in the live service (detection.in_service)")
     add("--jobs", type=int, default=0, metavar="N", help="worker processes (default: all cores)")
+    add("--alerts", type=Path, metavar="FILE",
+        help="also write every alert raised after learning as JSON Lines: stream, method, when, kind, summary, "
+             "and the verdict (found: it found an injected anomaly; about: it came while one lasted; false)")
     add("--set", action="append", default=[], metavar="NAME=VALUE", dest="config",
         help="change one of the routine model's margins (a RoutineConfig field; durations in minutes), "
              "e.g. sign_margin=2.0, to measure what it trades; repeatable")
@@ -171,12 +182,18 @@ def run(args: argparse.Namespace) -> int:
         if "kasteren" in groups:
             recipes += kasteren_recipes(args.streams, args.seed, args.learning_days, str(args.kasteren_dir))
     results: list[Result] = []
+    lines = args.alerts.open("w", encoding="utf-8") if args.alerts else None
     with ProcessPoolExecutor(max_workers=args.jobs or None) as pool:
         methods = WITH_RESPONDERS if args.responders else METHODS
-        for n, out in enumerate(pool.map(partial(score_recipe, config=config, methods=methods), recipes), start=1):
+        score_one = partial(score_recipe, config=config, methods=methods, keep_alerts=lines is not None)
+        for n, out in enumerate(pool.map(score_one, recipes), start=1):
             results += out
+            for result in out if lines is not None else ():
+                lines.writelines(json.dumps(alert) + "\n" for alert in result.alerts)
             print(f"\revaluated {n}/{len(recipes)} streams", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
+    if lines is not None:
+        lines.close()
     print(format_table(results))
     return 0
 
@@ -290,8 +307,9 @@ def make(method: str, learning: int, config: Mapping[str, object] | None = None)
 
 
 def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None,
-                 methods: Sequence[str] = METHODS) -> list[Result]:
-    """Replay one recipe's stream through each method; ``config``: RoutineConfig fields changed."""
+                 methods: Sequence[str] = METHODS, keep_alerts: bool = False) -> list[Result]:
+    """Replay one recipe's stream through each method; ``config``: RoutineConfig fields changed;
+    ``keep_alerts``: each result keeps its alerts after learning, with their verdicts (``--alerts``)."""
     group, spec, events, truths, days, learning = build(recipe)
     if not events:
         return []
@@ -300,7 +318,7 @@ def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None,
     results = []
     for method in methods:
         grouper = AlertGrouper()
-        alerts = []
+        alerts, summaries = [], []
         engine = make("routine" if method == IN_SERVICE else method, learning, config)
         responder = None
         if method == IN_SERVICE:
@@ -310,9 +328,18 @@ def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None,
                 responder.until(at)
             if grouper.feed(at, signal) is not None and isinstance(signal, AlertSignal):
                 alerts.append((at, signal.kind.value))
+                summaries.append(signal.summary)
                 if responder is not None:
                     responder.alerted(signal)
-        results.append(score(group, method, alerts, truths, monitored_from, end, clean=_clean(recipe, truths)))
+        result = score(group, method, alerts, truths, monitored_from, end, clean=_clean(recipe, truths))
+        if keep_alerts:
+            stream = recipe[{"sim": 2, "kasteren": 3}.get(recipe[0], 1)]
+            result.alerts = [{"group": group, "stream": stream, "method": method, "ts": at.isoformat(), "kind": kind,
+                              "summary": summary, "verdict": verdict}
+                             for (at, kind), summary, verdict in zip(alerts, summaries, result.verdicts, strict=True)
+                             if at >= monitored_from]
+        result.verdicts = []  # the lines have them: not sent back to the parent for nothing
+        results.append(result)
     return results
 
 
@@ -333,9 +360,14 @@ def score(group, method, alerts, truths, monitored_from, end, clean: bool | None
         delay = (alerts[hits[0]][0] - truth.start) / timedelta(minutes=1) if hits else None
         result.found.append((truth.cls, delay))
     for i, (at, kind) in enumerate(alerts):
-        if i in used or kind not in BEHAVIOURAL or at < monitored_from:
-            continue
-        if not any(_about(t, at, kind) for t in truths):
+        if i in used:
+            result.verdicts.append("found")
+        elif kind not in BEHAVIOURAL or at < monitored_from:
+            result.verdicts.append("")
+        elif any(_about(t, at, kind) for t in truths):
+            result.verdicts.append("about")
+        else:
+            result.verdicts.append("false")
             result.false_alerts += 1
     return result
 

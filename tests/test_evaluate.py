@@ -28,6 +28,7 @@ def test_score_counts_hits_delays_and_false_alerts():
     result = score("g", "routine", alerts, truths, T - timedelta(days=5), T + timedelta(days=5))
     assert result.found == [("fall", 70.0)]
     assert result.false_alerts == 1 and result.monitored_days == 10
+    assert result.verdicts == ["found", "found", "false", ""]  # not_up in the 12 h finds the fall too
     table = format_table([result])
     assert "fall" in table and "1.00" in table and "70.0 min" in table
 
@@ -101,6 +102,20 @@ def test_evaluate_scores_your_own_files(tmp_path, capsys):
     assert code == 0
     [line] = [x for x in out.splitlines() if x.startswith("files") and "routine" in x and "night_exit" in x]
     assert line.split()[4] == "1.00"
+
+
+def test_a_care_provider_reads_every_alert_with_its_words_and_whether_it_was_false(tmp_path, capsys):
+    import json
+
+    lines_file = tmp_path / "alerts.jsonl"
+    code = main([*_your_own_files(tmp_path, "night_wandering@20T02:30"), "--alerts", str(lines_file)])
+    assert code == 0 and "night_exit" in capsys.readouterr().out
+    lines = [json.loads(line) for line in lines_file.read_text().splitlines()]
+    [exit_] = [a for a in lines if a["method"] == "routine" and a["verdict"] == "found"]
+    assert exit_["kind"] == "night_wandering" and "Front door opened at 02:30" in exit_["summary"]
+    assert exit_["group"] == "files" and exit_["stream"].endswith("h.json")
+    assert {a["method"] for a in lines} <= {"routine", "fixed rules"}
+    assert all(a["verdict"] in {"found", "about", "false", ""} and a["ts"] >= "2026" for a in lines)
 
 
 def test_house_b_streams_leave_out_the_days_its_recording_was_broken():
