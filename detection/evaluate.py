@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
 from collections import defaultdict
@@ -49,46 +48,30 @@ from pathlib import Path
 
 from detection.baseline import FixedRules
 from detection.engine import DetectionEngine
+from detection.eval_streams import (  # noqa: F401 - the recipes are part of this module's interface
+    KASTEREN_DIR,
+    MATCH,
+    TRENDS,
+    Truth,
+    build,
+    kasteren_recipes,
+    sim_recipes,
+)
 from detection.in_service import SimulatedResponder
-from detection.replay import AlertGrouper, drive, household_events, read_events_file
+from detection.replay import AlertGrouper, drive
 from detection.routine import RoutineConfig
 from detection.safety import SafetyConfig
-from telecare.domain import AlertSignal, HouseholdSpec, SensorEvent
+from telecare.domain import AlertSignal
 
-KASTEREN_DIR = Path("/work/shared/data/kasteren")
 ACUTE_HORIZON = timedelta(hours=12)
 TREND_HORIZON = timedelta(days=7)
-MATCH = {
-    "fall": {"inactivity", "not_returned", "long_bathroom", "not_up"},
-    "evening_fall": {"inactivity", "not_returned", "long_bathroom", "not_up"},
-    "not_up": {"not_up", "inactivity"},
-    "night_exit": {"night_wandering", "not_returned"},
-    "night_up": {"night_wandering"},
-    "long_bathroom": {"long_bathroom", "inactivity"},
-    "night_toilet_increase": {"night_toilet_increase"},
-    "kitchen_decline": {"kitchen_decline", "activity_decline"},
-    "activity_decline": {"activity_decline"},
-}
-TRENDS = {"night_toilet_increase", "kitchen_decline", "activity_decline"}
 BEHAVIOURAL = {
     "inactivity", "not_up", "night_wandering", "not_returned", "long_bathroom",
     "night_toilet_increase", "kitchen_decline", "activity_decline", "sleep_change", "outings_decline",
 }
-SIM_CLASS = {"fall": "fall", "not_up": "not_up", "night_wandering": "night_exit", "night_up": "night_up",
-             "long_bathroom": "long_bathroom", **{t: t for t in TRENDS}}
 METHODS = ("routine", "fixed rules")
-# Days an injection is tried on (a day without a chance, such as a day away, moves it along): three,
-# but six for an evening fall (house B is out, or on the bed mat by 19:00, on more than half his evenings).
-_TRIES = {"evening_fall": 6}
 IN_SERVICE = "in service"  # the routine model with every alert resolved by a simulated responder
 WITH_RESPONDERS = (METHODS[0], IN_SERVICE, *METHODS[1:])  # ``--responders``, in the table's order
-
-
-@dataclass(frozen=True)
-class Truth:
-    cls: str
-    start: datetime
-    end: datetime
 
 
 @dataclass
@@ -196,105 +179,6 @@ def run(args: argparse.Namespace) -> int:
         lines.close()
     print(format_table(results))
     return 0
-
-
-# ---------------------------------------------------------------------- stream recipes
-def sim_recipes(streams: int, seed: str, learning: int) -> list[tuple]:
-    from simulator.personas import PERSONAS
-
-    recipes = []
-    first = learning + 2
-    for persona in PERSONAS:
-        for k in range(streams):
-            s = f"{seed}/{k}"
-            injected = [f"fall@{first + 2}T{10 + k % 8}:{(7 * k) % 60:02d}", f"not_up@{first + 6}",
-                        f"night_wandering@{first + 10}T02:30", f"long_bathroom@{first + 14}T{9 + k % 9}:10:80"]
-            recipes.append(("sim", persona, s, injected, first + 17, learning))
-            # Up and about in the kitchen at 02:30 for 40 min, in a stream of its own (the others unchanged).
-            recipes.append(("sim", persona, f"{s}/night_up", [f"night_up@{first + 3}T02:30"], first + 5, learning))
-            # A fall in the evening, and nobody up until noon the next day, in a stream of its own.
-            hour, minute = 19 + k % 2, (11 * k) % 60
-            recipes.append(("sim", persona, f"{s}/evening",
-                            [f"fall@{first + 2}T{hour}:{minute:02d}:{(36 - hour) * 60 - minute}"], first + 5, learning,
-                            {"fall": "evening_fall"}))
-            for trend in ("night_toilet_increase", "kitchen_decline", "activity_decline"):
-                recipes.append(("sim", persona, f"{s}/{trend}", [f"{trend}@{first + 3}"], first + 12, learning))
-            recipes.append(("sim", persona, s + "/clean", [], first + 28, learning))
-    return recipes
-
-
-def kasteren_recipes(streams: int, seed: str, learning: int, directory: str) -> list[tuple]:
-    recipes = []
-    first = learning + 1  # 0-based day index of the first monitored day
-    for house in ("A", "B"):
-        for k in range(streams):
-            s = f"{seed}/{house}/{k}"
-            recipes.append(("kasteren", directory, house, s, [("fall", first + 1), ("not_up", first + 4),
-                                                              ("night_exit", first + 7)], first + 10, learning))
-            recipes.append(("kasteren", directory, house, s + "/evening", [("evening_fall", first + 2)],
-                            first + 9, learning))
-            recipes.append(("kasteren", directory, house, s + "/toilet", [("night_toilet", first + 5)],
-                            first + 14, learning))
-            recipes.append(("kasteren", directory, house, s + "/kitchen", [("kitchen_decline", first + 5)],
-                            first + 14, learning))
-            recipes.append(("kasteren", directory, house, s + "/activity", [("activity_decline", first + 5)],
-                            first + 14, learning))
-            recipes.append(("kasteren", directory, house, s + "/clean", [], first + 28, learning))
-    return recipes
-
-
-def build(recipe: tuple) -> tuple[str, HouseholdSpec, list[SensorEvent], list[Truth], int, int]:
-    """(group, household, events, truths, days, learning days) of a recipe."""
-    if recipe[0] == "sim":
-        return _build_sim(*recipe[1:])
-    if recipe[0] == "kasteren":
-        return _build_kasteren(*recipe[1:])
-    return _build_files(*recipe[1:])
-
-
-def _build_sim(persona, seed, injected, days, learning, classes=None):
-    from simulator.scenarios import parse_scenario
-    from simulator.simulation import build_homes
-
-    [home] = build_homes(1, seed=seed, days=days, personas=[persona],
-                         scenarios=[parse_scenario(x) for x in injected])
-    spec, events = household_events(home.household, home.events())
-    classes = {**SIM_CLASS, **(classes or {})}  # (an evening fall is the simulator's fall, at another time)
-    truths = [Truth(classes[t.kind], t.start, t.end or t.start) for t in home.truth if t.kind in classes]
-    return "sim", spec, events, truths, days, learning
-
-
-def _build_kasteren(directory, house, seed, injections, days, learning):
-    from detection import kasteren as k
-
-    spec, real_days = k.load_home(directory, house)
-    stream = k.resample(real_days, days, seed, k.blocks(spec, real_days))
-    rng = random.Random(f"{seed}/inject")
-    inject = {"fall": k.inject_fall, "evening_fall": k.inject_evening_fall, "not_up": k.inject_not_up,
-              "night_exit": k.inject_night_exit, "night_toilet": k.inject_night_toilet, "kitchen_decline": k.inject_kitchen_decline,
-              "activity_decline": k.inject_activity_decline}
-    truths = []
-    for name, day in injections:
-        truth = None
-        for d in range(day, min(day + _TRIES.get(name, 3), days)):  # a day without a chance moves it along
-            truth = inject[name](spec, stream, d, k.STREAM_START, rng)
-            if truth is not None:
-                break
-        if truth is not None:
-            truths.append(Truth(truth.cls, truth.start, truth.end))
-    return f"kasteren-{house}", spec, k.to_events(spec, stream, k.STREAM_START), truths, days, learning
-
-
-def _build_files(household, events_path, truth_path, learning):
-    from simulator.eventsfile import read_truth
-    from telecare.households import load_household_file
-
-    spec = load_household_file(household)
-    events = list(read_events_file(events_path, spec))
-    truths = [Truth(SIM_CLASS.get(t.kind, t.kind), t.start, t.end or t.start)
-              for t in read_truth(truth_path) if SIM_CLASS.get(t.kind, t.kind) in MATCH]
-    days = max(1, round((events[-1].ts - events[0].ts) / timedelta(days=1))) if events else 0
-    return "files", spec, events, truths, days, learning
 
 
 # ---------------------------------------------------------------------- scoring
