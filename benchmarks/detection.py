@@ -66,7 +66,7 @@ def instructions(spec, events) -> int | None:
                 [valgrind, "--tool=callgrind", f"--callgrind-out-file={tmp}/callgrind.out",
                  sys.executable, "-m", "benchmarks.detection", "--callgrind-child", what, str(stream)],
                 capture_output=True, text=True, check=True,
-                env={**os.environ, "PYTHONHASHSEED": "0"})  # the same dict layouts: the same count
+                env={**os.environ, "PYTHONHASHSEED": "0"})  # one string-hash layout: less to differ between runs
             found = re.search(r"Collected : (\d+)", done.stderr)
             if found is None:
                 raise RuntimeError(f"callgrind printed no count: {done.stderr[-500:]}")

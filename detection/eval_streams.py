@@ -34,6 +34,20 @@ SIM_CLASS = {"fall": "fall", "not_up": "not_up", "night_wandering": "night_exit"
 _TRIES = {"evening_fall": 6}
 
 
+# Where a recipe holds its stream's name (its seed path; for a care provider's files, the household
+# file). Simulated and Kasteren recipes hold what they inject just after it.
+_NAME_AT = {"sim": 2, "kasteren": 3, "files": 1}
+
+
+def stream_name(recipe: tuple) -> str:
+    return recipe[_NAME_AT[recipe[0]]]
+
+
+def asks_nothing(recipe: tuple) -> bool | None:
+    """Whether the recipe injects nothing; None for a care provider's files (their truth says)."""
+    return None if recipe[0] == "files" else not recipe[_NAME_AT[recipe[0]] + 1]
+
+
 @dataclass(frozen=True)
 class Truth:
     cls: str

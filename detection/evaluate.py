@@ -35,6 +35,7 @@ the false ones can be read (``jq 'select(.verdict == "false")'``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -53,9 +54,11 @@ from detection.eval_streams import (  # noqa: F401 - the recipes are part of thi
     MATCH,
     TRENDS,
     Truth,
+    asks_nothing,
     build,
     kasteren_recipes,
     sim_recipes,
+    stream_name,
 )
 from detection.in_service import SimulatedResponder
 from detection.replay import AlertGrouper, drive
@@ -165,18 +168,16 @@ def run(args: argparse.Namespace) -> int:
         if "kasteren" in groups:
             recipes += kasteren_recipes(args.streams, args.seed, args.learning_days, str(args.kasteren_dir))
     results: list[Result] = []
-    lines = args.alerts.open("w", encoding="utf-8") if args.alerts else None
-    with ProcessPoolExecutor(max_workers=args.jobs or None) as pool:
+    with (args.alerts.open("w", encoding="utf-8") if args.alerts else contextlib.nullcontext()) as lines, \
+            ProcessPoolExecutor(max_workers=args.jobs or None) as pool:
         methods = WITH_RESPONDERS if args.responders else METHODS
         score_one = partial(score_recipe, config=config, methods=methods, keep_alerts=lines is not None)
         for n, out in enumerate(pool.map(score_one, recipes), start=1):
             results += out
-            for result in out if lines is not None else ():
-                lines.writelines(json.dumps(alert) + "\n" for alert in result.alerts)
+            if lines is not None:
+                lines.writelines(json.dumps(alert) + "\n" for result in out for alert in result.alerts)
             print(f"\revaluated {n}/{len(recipes)} streams", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    if lines is not None:
-        lines.close()
     print(format_table(results))
     return 0
 
@@ -217,8 +218,7 @@ def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None,
                     responder.alerted(signal)
         result = score(group, method, alerts, truths, monitored_from, end, clean=_clean(recipe, truths))
         if keep_alerts:
-            stream = recipe[{"sim": 2, "kasteren": 3}.get(recipe[0], 1)]
-            result.alerts = [{"group": group, "stream": stream, "method": method, "ts": at.isoformat(), "kind": kind,
+            result.alerts = [{"group": group, "stream": stream_name(recipe), "method": method, "ts": at.isoformat(), "kind": kind,
                               "summary": summary, "verdict": verdict}
                              for (at, kind), summary, verdict in zip(alerts, summaries, result.verdicts, strict=True)
                              if at >= monitored_from]
@@ -230,8 +230,8 @@ def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None,
 def _clean(recipe: tuple, truths: list[Truth]) -> bool:
     """A clean stream: nothing was to be injected (a stream whose injection found no chance, such as
     an evening fall in a stream of evenings out, is not one: it counts in all streams only)."""
-    asked = {"sim": 3, "kasteren": 4}.get(recipe[0])  # where the recipe holds what it injects
-    return not recipe[asked] if asked is not None else not truths
+    nothing = asks_nothing(recipe)
+    return not truths if nothing is None else nothing
 
 
 def score(group, method, alerts, truths, monitored_from, end, clean: bool | None = None) -> Result:

@@ -109,9 +109,8 @@ class Whereabouts(VersionedState):
         used one thing and then collapsed is reported as not back, later than inactivity would have
         been; that alert then says what fired inside (``lone_sign``).
         """
-        if at_door or not (self.out and self.out_since is not None
-                           and event.ts - self.last_door > OUTING  # out of the door a while: an outing...
-                           and self.last_door - self.out_since <= LEAVING):  # ...the door not opened since
+        if at_door or not (self.out and event.ts - self.last_door > OUTING  # out a while: an outing...
+                           and self._one_passage()):  # ...the door not opened since
             return False
         stray = self.stray_seen
         self.stray_seen = (event.device, event.ts, str(event.device_type), str(event.room), bool(event.active))
@@ -140,10 +139,14 @@ class Whereabouts(VersionedState):
         was_out = self.out
         # Motion just after the door sees the person leave, when that passage through the door began
         # the time out. After the door opened while they were already out, it is them coming in.
-        leaving = self.out_since is not None and self.last_door - self.out_since <= LEAVING
         self.out = (at_door and not visitor_leaving) or (
-            self.out and leaving and event.device_type is DeviceType.MOTION and event.ts - self.last_door <= LEAVING)
+            self.out and self._one_passage() and event.device_type is DeviceType.MOTION
+            and event.ts - self.last_door <= LEAVING)
         return was_out and not self.out
+
+    def _one_passage(self) -> bool:
+        """The last door is the passage through it that began the time out (not opened again since)."""
+        return self.out_since is not None and self.last_door - self.out_since <= LEAVING
 
     def came_back(self, back: datetime, *, alerted_since: datetime | None, genuine: bool = False,
                   days: int) -> bool:

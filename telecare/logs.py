@@ -38,9 +38,6 @@ class StderrHandler(logging.StreamHandler):
     set up: a stream swapped in for a while (a test's captured output, a daemon's redirect) and then
     closed would otherwise turn every later line into a "Logging error" and lose it."""
 
-    def __init__(self) -> None:
-        super().__init__()
-
     @property
     def stream(self):  # type: ignore[override]
         return sys.stderr
