@@ -132,24 +132,42 @@ def blocks(spec: HouseholdSpec, days: Sequence[Day]) -> list[list[int]]:
     """Runs of consecutive recorded days that must stay together: the resident was not home at the
     cut between.
 
-    A cut at 04:00 is clean when the resident is at home, asleep, across it: the day before has a
-    sign of them after 16:00 that is not the front door, and the day after has one before 16:00.
-    Otherwise (out for the night, away for days, a day with no event at all) the days on either
-    side are kept together, so a stream never has someone asleep at home one night and, the next
-    day, silently back from a trip they never left for. Days the recording did not work on
-    (``recorded``) are in no run, and no run goes across them.
+    A cut at 04:00 is clean when the resident is at home, asleep, across it: the day before ends
+    with them at home (``_home_at``), and the day after has a sign of them before 16:00 that is not
+    the front door (``_begins_home``). Otherwise (out for the night, away for days, a day with no
+    event at all) the days on either side are kept together, so a stream never has someone asleep
+    at home one night and, the next day, silently back from a trip they never left for.
+
+    Days the recording did not work on (``recorded``) are in no run, and no run goes across them.
+    Nor can a run begin or end next to one with the resident out: nobody knows where they were in
+    the gap, and whatever day a run is drawn after or before has them home across the cut. So a day
+    that begins with them coming in through the door just after a gap is left out (house B's first
+    day, 2009-07-23, and the day the recording came back, 2009-08-16: the door at 13:32 and at
+    16:01, nothing before), and so are the last days of a run that ends with them gone out just
+    before one, or before the end of the recording (house A's last two days: out of the door at
+    19:11 on 2008-03-21, nothing after).
     """
     good = recorded(days)
     runs: list[list[int]] = []
     for i in range(len(days)):
         if not good[i]:
             continue
-        seen_early = any(e[0] < 12 * 3600 for e in days[i])
-        if runs and runs[-1][-1] == i - 1 and not (_home_at(spec, days[i - 1], DAY) and seen_early):
+        begins_home = _begins_home(spec, days[i])
+        if runs and runs[-1][-1] == i - 1 and not (_home_at(spec, days[i - 1], DAY) and begins_home):
             runs[-1].append(i)
-        else:
+        elif begins_home:
             runs.append([i])
-    return runs
+    for run in runs:  # the end of every run is a gap or a clean cut; at a gap they must be home
+        while run and not _home_at(spec, days[run[-1]], DAY):
+            run.pop()
+    return [run for run in runs if run]
+
+
+def _begins_home(spec: HouseholdSpec, day: Day) -> bool:
+    """The day's first sign, before 16:00, is of the resident inside, not the front door."""
+    doors = {d.id for d in spec.devices if d.room in DOORS}
+    first = min((e for e in day if e[2]), default=None)
+    return first is not None and first[0] < 12 * 3600 and first[1] not in doors
 
 
 def resample(days: Sequence[Day], count: int, seed: str, runs: Sequence[Sequence[int]] | None = None) -> list[Day]:

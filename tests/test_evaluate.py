@@ -125,10 +125,28 @@ def test_house_b_streams_leave_out_the_days_its_recording_was_broken():
     # that reported every day before are silent. Day 0 has one cupboard's events only.
     assert broken == [0, *range(16, 25)]
     used = {i for run in kasteren.blocks(spec, days) for i in run}
-    assert used.isdisjoint(broken) and len(used) == len(days) - len(broken)
+    assert used.isdisjoint(broken)
     # House A's days away (nothing at all, between ordinary days) are kept: being away is normal.
     _, days_a = kasteren.load_home(Path("/work/shared/data/kasteren"), "A")
     assert all(kasteren.recorded(days_a)) and [] in days_a
+
+
+def test_a_stream_never_has_the_resident_come_home_from_a_gap_or_vanish_into_one():
+    """A day that begins with the door after a gap in the recording follows no night at home, and a
+    run that ends with the resident gone out is not followed by one: nobody knows where they were."""
+    directory = Path("/work/shared/data/kasteren")
+    spec_b, days_b = kasteren.load_home(directory, "B")
+    used_b = {i for run in kasteren.blocks(spec_b, days_b) for i in run}
+    # 2009-07-23 and 2009-08-16: the front door at 13:32 and at 16:01, after days not recorded.
+    assert {1, 25}.isdisjoint(used_b)
+    assert used_b == {i for i, ok in enumerate(kasteren.recorded(days_b)) if ok} - {1, 25}
+    spec_a, days_a = kasteren.load_home(directory, "A")
+    runs_a = kasteren.blocks(spec_a, days_a)
+    # Out of the door at 19:11 on the last day but one, nothing after: the recording ended.
+    assert {i for run in runs_a for i in run} == set(range(25))
+    for spec, days, runs in ((spec_a, days_a, runs_a), (spec_b, days_b, kasteren.blocks(spec_b, days_b))):
+        assert all(kasteren._home_at(spec, days[run[-1]], kasteren.DAY) for run in runs)
+        assert all(kasteren._begins_home(spec, days[run[0]]) for run in runs)
 
 
 def test_house_b_front_door_is_the_sensor_that_fires_at_both_ends_of_its_annotated_outings():
