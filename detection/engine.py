@@ -50,7 +50,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 25: evening quiet is taken as sleep from the person's learned bedtime (RoutineModel state 24).
 # 26: the quiet after each door or cupboard opened (RoutineModel state 25).
 # 27: any one sensor firing alone while out is stray, not the resident home (RoutineModel state 26).
-STATE_VERSION = 27
+# 28: an hour of the night a responder found a false alarm is the person's (RoutineModel state 27).
+STATE_VERSION = 28
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})
@@ -179,9 +180,9 @@ class DetectionEngine:
         return self._verdicts(hub, "confirm_quiet", began)
 
     def dismiss_quiet(self, hub: str, began: Iterable[datetime]) -> bool:
-        """Responders found the inactivity or not-up alerts on quiet that began at these times false
-        alarms: that quiet, and a late morning, are learned as the routine. Whether the home's model
-        changed."""
+        """Responders found the inactivity, not-up or night-wandering alerts about what began at these
+        times false alarms: that quiet, a late morning, or that hour of the night, is learned as the
+        routine. Whether the home's model changed."""
         return self._verdicts(hub, "dismiss_quiet", began)
 
     def _verdicts(self, hub: str, verdict: str, began: Iterable[datetime]) -> bool:

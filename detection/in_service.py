@@ -3,8 +3,8 @@ simulated responder, and the verdicts adjust the home's limits as they do in the
 
 The plain evaluation scores a model that no responder ever answers: each of a home's false alerts
 comes back as often as what caused it does. In service, a responder resolves each alert and the
-verdicts reach the model (``detection.feedback``): a false inactivity or not-up alert teaches that
-quiet or that morning as routine, a net ``false_alarm`` of another kind widens that home's limit for it, and a ``genuine``
+verdicts reach the model (``detection.feedback``): a false inactivity, not-up or night-wandering alert
+teaches that quiet, that morning or that hour of the night as routine, a net ``false_alarm`` of another kind widens that home's limit for it, and a ``genuine``
 absence alert keeps its quiet from ever being learned as routine. Here the responder is
 the ground truth: an alert is ``genuine`` if it is about an injected anomaly (found it, or came
 while it lasted), a ``false_alarm`` otherwise, given ``VERDICT_AFTER`` the alert. A real team
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from detection.engine import DetectionEngine
-from detection.feedback import ADJUSTABLE, DISMISSIBLE, MEMORY, tolerance
+from detection.feedback import ADJUSTABLE, DISMISSIBLE, MEMORY, began, tolerance
 from detection.routine_alerts import ABSENCE
 from telecare.domain import AlertSignal
 
@@ -54,28 +54,26 @@ class SimulatedResponder:
     def __init__(self, engine: DetectionEngine, hub: str, genuine: Callable[[datetime, str], bool],
                  after: timedelta = VERDICT_AFTER) -> None:
         self.engine, self.hub, self.genuine, self.after = engine, hub, genuine, after
-        self.pending: list[tuple[datetime, str, bool, datetime | None]] = []  # (due, kind, genuine, quiet since)
+        self.pending: list[tuple[datetime, str, bool, datetime | None]] = []  # (due, kind, genuine, when what it is about began)
         self.verdicts: list[tuple[datetime, str, bool]] = []  # (given, kind, genuine)
         self.confirmed: list[datetime] = []  # quiet that genuine absence alerts were about
-        self.dismissed: list[datetime] = []  # quiet that false inactivity and not-up alerts were about
+        self.dismissed: list[datetime] = []  # what false inactivity, not-up and night alerts were about
 
     def alerted(self, signal: AlertSignal) -> None:
         kind = signal.kind.value
-        began = signal.evidence.get("quiet_since")
-        self.pending.append((signal.ts + self.after, kind, self.genuine(signal.ts, kind),
-                             datetime.fromisoformat(began) if isinstance(began, str) else None))
+        self.pending.append((signal.ts + self.after, kind, self.genuine(signal.ts, kind), began(signal.evidence)))
 
     def until(self, now: datetime) -> None:
         due = [p for p in self.pending if p[0] <= now]
         if not due:
             return
         self.pending = [p for p in self.pending if p[0] > now]
-        for given, kind, genuine, began in due:
+        for given, kind, genuine, since in due:
             self.verdicts.append((given, kind, genuine))
-            if genuine and kind in _ABSENCE and began is not None:
-                self.confirmed.append(began)
-            elif not genuine and kind in _DISMISSIBLE and began is not None:
-                self.dismissed.append(began)
+            if genuine and kind in _ABSENCE and since is not None:
+                self.confirmed.append(since)
+            elif not genuine and kind in _DISMISSIBLE and since is not None:
+                self.dismissed.append(since)
         recent = Counter((kind, genuine) for given, kind, genuine in self.verdicts
                          if given >= now - MEMORY and kind in _ADJUSTABLE)
         widened = {kind: tolerance(recent[kind, False], recent[kind, True]) for kind, _ in recent}

@@ -16,6 +16,14 @@ Two signs, one alert a night (``RoutineModel`` raises it):
 
 Each is judged against the nights learned: at an hour when this person went out, or was up, on more
 than ``rare_fraction`` of the learned days, it is their routine.
+
+A night with an alert is not learned, so an unusual hour stays unusual however often it comes back:
+house B of the van Kasteren recordings left at 04:27 for the day once in his 15 recorded days, and
+the resampled streams alerted on it every time it came round (88 times in 48 clean streams). A
+responder who answers such an alert as a false alarm says this is the person's routine (an early
+bus, a dog to walk): that hour is then theirs, for the exit or for being up, as long as a learned
+day is remembered (``dismiss``). Every night like it that follows without an alert is learned as
+usual, so a habit keeps itself; an hour it never comes back to is forgotten.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from telecare.domain import Room, SensorEvent
 
 UP_ROOMS = frozenset({Room.KITCHEN, Room.LIVING_ROOM, Room.DINING_ROOM})  # up and about, not in bed or washing
 RESTED = timedelta(hours=1)  # quiet in the bedroom this long at night, then up: getting up in the night
+KEPT = 8  # night alerts remembered for a responder's verdict (one a night; verdicts come within days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,7 @@ class Unusual:
     hour: int  # local hour it happened in
     seen: int  # learned days with the same in that hour
     days: int  # learned days
+    what: str = "door"  # "door": out of the door; "up": up and about
 
 
 class NightWatch(VersionedState):
@@ -69,13 +79,20 @@ class NightWatch(VersionedState):
     >>> w.sign(up, Room.BEDROOM, rested=up - bed >= RESTED, last=bed)
     >>> w.up(up + timedelta(minutes=5), Room.KITCHEN, 2) is None   # a drink, so far
     True
-    >>> w.up(up + timedelta(minutes=20), Room.KITCHEN, 2)
-    Unusual(since=datetime.datetime(2026, 1, 6, 2, 10, tzinfo=datetime.timezone.utc), hour=2, seen=0, days=20)
+    >>> u = w.up(up + timedelta(minutes=20), Room.KITCHEN, 2)
+    >>> u
+    Unusual(since=datetime.datetime(2026, 1, 6, 2, 10, tzinfo=datetime.timezone.utc), hour=2, seen=0, days=20, what='up')
     >>> w.up_rooms
     ['kitchen']
+
+    Alerted on; a responder answers that she makes tea at that hour. From then on it is her hour.
+
+    >>> w.rare(u), w.alerted(u), w.dismiss(up), w.rare(u)
+    (True, None, True, False)
     """
 
-    STATE_VERSION = 1
+    # 2: night alerts remembered, and hours a responder found a false alarm (``alerted``, ``dismiss``)
+    STATE_VERSION = 2
 
     def __init__(self, timezone: str, window_days: int, rare_fraction: float, exit_after: timedelta,
                  up_at_night: timedelta) -> None:
@@ -88,19 +105,41 @@ class NightWatch(VersionedState):
         self.exit_pending: tuple[SensorEvent, Unusual] | None = None  # the door, waiting for a sign inside
         self.up_since: datetime | None = None  # up after rest in the bedroom; None: not so
         self.up_rooms: list[str] = []  # the kitchen or living areas seen since
+        self.days = 0  # days ended, learned or not: the clock for ``forgiven``
+        self.alerted_nights: list[Unusual] = []  # the last night alerts raised, for a verdict to find
+        self.forgiven: list[tuple[int, str, int]] = []  # (``days`` then, what, hour): false alarms
 
-    def _unusual(self, masks: list[int], since: datetime, hour: int) -> Unusual:
+    def _unusual(self, masks: list[int], since: datetime, hour: int, what: str) -> Unusual:
         days = masks[-self.window_days:]
-        return Unusual(since, hour, sum(1 for mask in days if mask >> hour & 1), len(days))
+        return Unusual(since, hour, sum(1 for mask in days if mask >> hour & 1), len(days), what)
 
     def rare(self, u: Unusual) -> bool:
-        return u.seen <= self.rare_fraction * u.days
+        """Unusual for this person: seldom learned at that hour, and not an hour a responder
+        found a false alarm within the learned days."""
+        forgiven = any(what == u.what and hour == u.hour and self.days - at < self.window_days
+                       for at, what, hour in self.forgiven)
+        return u.seen <= self.rare_fraction * u.days and not forgiven
+
+    def alerted(self, u: Unusual) -> None:
+        """``u`` was alerted on: remembered (the last ``KEPT``) for a responder's verdict."""
+        self.alerted_nights = [*self.alerted_nights, u][-KEPT:]
+
+    def dismiss(self, since: datetime) -> bool:
+        """A responder found the night alert about what began at ``since`` a false alarm: its hour
+        (for an exit, or for being up) is this person's. Whether anything changed."""
+        found = [u for u in self.alerted_nights if u.since == since]
+        if not found:
+            return False
+        self.alerted_nights = [u for u in self.alerted_nights if u.since != since]
+        self.forgiven = [(at, what, hour) for at, what, hour in self.forgiven if self.days - at < self.window_days]
+        self.forgiven += [(self.days, u.what, u.hour) for u in found]
+        return True
 
     # ------------------------------------------------------------------ the door
     def door(self, event: SensorEvent, hour: int) -> None:
         """The door opened at a night hour with the person in."""
         if self.exit_pending is None:
-            self.exit_pending = (event, self._unusual(self.door_days, event.ts, hour))
+            self.exit_pending = (event, self._unusual(self.door_days, event.ts, hour, "door"))
 
     def seen_inside(self) -> None:
         """A sign of the person inside: whatever the door was, it was not an exit."""
@@ -133,14 +172,16 @@ class NightWatch(VersionedState):
             self.up_rooms = [*self.up_rooms, str(room)]
         if ts - self.up_since < self.up_at_night:
             return None
-        return self._unusual(self.up_days, self.up_since, self.up_since.astimezone(ZoneInfo(self.timezone)).hour)
+        return self._unusual(self.up_days, self.up_since, self.up_since.astimezone(ZoneInfo(self.timezone)).hour, "up")
 
     def learn_day(self) -> None:
         """A normal day ended: learn the night hours noted in it, and start a new one."""
         self.door_days = [*self.door_days, self.door_hours][-self.window_days:]
         self.up_days = [*self.up_days, self.up_hours][-self.window_days:]
         self.door_hours = self.up_hours = 0
+        self.days += 1
 
     def skip_day(self) -> None:
         """A day with an alert ended: not learned."""
         self.door_hours = self.up_hours = 0
+        self.days += 1

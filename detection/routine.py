@@ -89,7 +89,8 @@ from telecare.domain import AlertKind, DeviceType, Room, SensorEvent
 # 24: bedtimes (``detection.bedtimes``): evening quiet is taken as sleep only from this person's own bedtime
 # 25: the quiet after each door or cupboard opened (``after_opening``): opened, then nothing
 # 26: any one sensor firing alone while out is not the resident coming home (Whereabouts state 2)
-STATE_VERSION = 26
+# 27: night alerts remembered, and hours of the night a responder found a false alarm (NightWatch state 2)
+STATE_VERSION = 27
 
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
 _DAYTIME_SIGNS = (8, 20)

@@ -197,8 +197,11 @@ class RoutineAlerts:
         if (unusual is None or not self.monitoring or not self.night.rare(unusual)
                 or self.open.get("night_wandering") == key):
             return []
-        return self._raise(AlertKind.NIGHT_WANDERING, now, key, *said(
-            unusual.since, now, unusual.hour, unusual.seen, unusual.days, self.timezone))
+        summary, evidence = said(unusual.since, now, unusual.hour, unusual.seen, unusual.days, self.timezone)
+        self.night.alerted(unusual)
+        # What the alert is about, so a responder's false alarm can find it (``dismiss_quiet``).
+        return self._raise(AlertKind.NIGHT_WANDERING, now, key, summary,
+                           {**evidence, "night_since": unusual.since.isoformat()})
 
     def _widen(self, kind: AlertKind) -> float:
         return self.tolerance.get(kind.value, 1.0)
@@ -224,14 +227,15 @@ class RoutineAlerts:
         return self.quiet.confirm(began) or night or morning
 
     def dismiss_quiet(self, began: datetime) -> bool:
-        """A responder resolved the inactivity or not-up alert on the quiet that began at ``began`` as
-        a false alarm: that quiet is learned as routine at once, by the time of day and by the sign
-        it began with (``QuietSpells.dismiss``), so the same quiet is not alerted on again while
-        quiet at other times is judged as before; and a late morning is learned as a morning
+        """A responder resolved the inactivity, not-up or night-wandering alert about what began at
+        ``began`` as a false alarm: that quiet is learned as routine at once, by the time of day and
+        by the sign it began with (``QuietSpells.dismiss``), so the same quiet is not alerted on
+        again while quiet at other times is judged as before; and a late morning is learned as a morning
         (``Mornings.dismiss``), and an evening not taken as sleep as a night that begins then
-        and there (``Bedtimes``: she fell asleep in the armchair). Whether it changed anything (the
+        and there (``Bedtimes``: she fell asleep in the armchair), and a night exit or being up at
+        night as this person's at that hour (``NightWatch.dismiss``). Whether it changed anything (the
         service passes every verdict each half minute)."""
-        changed = self.mornings.dismiss(began.timestamp())
+        changed = self.mornings.dismiss(began.timestamp()) | self.night.dismiss(began)
         if self.evening_alerted is not None and self.evening_alerted[0] == began.timestamp():
             self.bedtimes.learn(*self.evening_alerted[1:])
             self.evening_alerted, changed = None, True

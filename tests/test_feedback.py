@@ -103,3 +103,14 @@ def test_quiet_a_responder_found_genuine_or_a_false_alarm_reaches_that_homes_mod
     service._dirty.clear()
     service.refresh_context(NOW + timedelta(seconds=30))  # every half minute: nothing new
     assert service._dirty == set()
+
+
+def test_a_night_alert_a_responder_found_a_false_alarm_reaches_that_homes_model(world):  # noqa: F811
+    from detection.feedback import dismissed_quiet
+
+    a, b = world.ids["home_a"], world.ids["home_b"]
+    early_bus, wandered = NOW - timedelta(days=2, hours=20), NOW - timedelta(days=1, hours=21)
+    verdict(world.factory, a, AlertKind.NIGHT_WANDERING, "false_alarm", 2, {"night_since": early_bus.isoformat()})
+    verdict(world.factory, b, AlertKind.NIGHT_WANDERING, "genuine", 1, {"night_since": wandered.isoformat()})
+    with session_scope(world.factory) as s:
+        assert dismissed_quiet(s, NOW) == {a: [early_bus]}

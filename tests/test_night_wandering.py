@@ -98,3 +98,32 @@ def test_a_drink_of_water_in_the_night_raises_nothing():
 def test_someone_who_is_often_up_in_the_kitchen_at_that_hour_is_not_reported():
     home = up_in_the_night(40, up_on=(2, 5, 8, 11))
     assert [a.kind.value for at, a in home.alerts if at >= NIGHT - timedelta(hours=1)] == []
+
+
+def leaves_at(home: SettledResident, at) -> None:
+    """Out of the front door at ``at`` (a motion sensor sees them go), home again three hours later."""
+    home.at(at, DOOR)
+    home.event(at + timedelta(seconds=20), *DOOR, value=0.0)
+    home.at(at + timedelta(seconds=40), KITCHEN)
+    home.at(at + timedelta(hours=3), DOOR)
+    home.at(at + timedelta(hours=3, minutes=1), KITCHEN)
+
+
+def test_an_early_departure_a_responder_called_a_false_alarm_is_not_reported_again_but_another_hour_is():
+    answered, unanswered = door_at_night(), door_at_night()
+    for home in (answered, unanswered):
+        home.at(NIGHT + timedelta(hours=3), DOOR)  # home at 05:30
+        home.at(NIGHT + timedelta(hours=3, minutes=1), KITCHEN)
+        [(_, alert)] = night_alerts(home)
+        assert alert.evidence["night_since"] == NIGHT.isoformat()
+    assert answered.model.dismiss_quiet(NIGHT)  # the responder: he takes the early bus on market days
+    assert not answered.model.dismiss_quiet(NIGHT)  # said again (every half minute): nothing new
+    for home in (answered, unanswered):
+        home.ordinary_day(17)
+        leaves_at(home, NIGHT + timedelta(days=1, minutes=10))  # 02:40 the next night
+        home.ordinary_day(18)
+        leaves_at(home, NIGHT + timedelta(days=2, hours=-2))  # 00:30 the night after
+        home.until(NIGHT + timedelta(days=2, hours=2))
+    opened = [alert.evidence["opened"][11:16] for _, alert in night_alerts(answered)]
+    assert opened == ["02:30", "00:30"]  # the first, and the one at another hour: not 02:40
+    assert [alert.evidence["opened"][11:16] for _, alert in night_alerts(unanswered)] == ["02:30", "02:40", "00:30"]
