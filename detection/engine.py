@@ -51,7 +51,8 @@ from telecare.domain import AlertKind, AlertSignal, SensorEvent
 # 26: the quiet after each door or cupboard opened (RoutineModel state 25).
 # 27: any one sensor firing alone while out is stray, not the resident home (RoutineModel state 26).
 # 28: an hour of the night a responder found a false alarm is the person's (RoutineModel state 27).
-STATE_VERSION = 28
+# 29: moving less judged on visits to the rooms of daily living too (RoutineModel state 28).
+STATE_VERSION = 29
 # Safety alerts about the person that mark a day as not normal. The fixed inactivity limit is left
 # out: while learning it fires on ordinary long sleeps and outings, which are exactly what to learn.
 _MARKS_DAY = frozenset({AlertKind.HELP_REQUEST, AlertKind.FALL})

@@ -20,7 +20,8 @@ to the same day):
 - how long bathroom and toilet stays last;
 - how long outings last, and whether the resident sometimes stays away overnight (not returned,
   ``detection.outings``);
-- daily counts for trends (night toilet visits, kitchen visits, all activity): see
+- daily counts for trends (night toilet visits, kitchen visits, all activity, visits to the other
+  rooms): see
   ``detection.trends``.
 
 A finished day is learned only if nothing was alerted in it, so a bad day never becomes normal. Its
@@ -90,7 +91,8 @@ from telecare.domain import AlertKind, DeviceType, Room, SensorEvent
 # 25: the quiet after each door or cupboard opened (``after_opening``): opened, then nothing
 # 26: any one sensor firing alone while out is not the resident coming home (Whereabouts state 2)
 # 27: night alerts remembered, and hours of the night a responder found a false alarm (NightWatch state 2)
-STATE_VERSION = 27
+# 28: moving less is judged on visits to the rooms of daily living too, not only on sensor activations
+STATE_VERSION = 28
 
 # Local hours: quiet after a sign then, outside the bedroom, is learned and judged by the sign.
 _DAYTIME_SIGNS = (8, 20)
@@ -160,6 +162,7 @@ class RoutineModel(RoutineAlerts, VersionedState):
         self.room_since: datetime | None = None
         self.rest_from: datetime | None = None  # the last sign of the person other than a bed mat
         self.last_kitchen: datetime | None = None
+        self.last_in_room: dict[str, datetime] = {}  # each room's last sign, for counting visits
         self.last_wash: datetime | None = None
         w = self.config.window_days
         c = self.config
@@ -275,6 +278,14 @@ class RoutineModel(RoutineAlerts, VersionedState):
             if local_hour < 6 and (self.last_wash is None or ts - self.last_wash > VISIT_GAP):
                 day.night_toilet += 1
             self.last_wash = ts
+        if event.active and room not in WASH and room not in DOORS and event.device_type is not DeviceType.BED:
+            # Moving about the home: a visit to a room is its first sign in 15 minutes. Not the
+            # toilet and the bathroom (the night toilet trend's), the doors (outings'), nor turning
+            # over on a bed mat.
+            last = self.last_in_room.get(str(room))
+            if last is None or ts - last > VISIT_GAP:
+                day.visits += 1
+            self.last_in_room[str(room)] = ts
         if room == Room.KITCHEN:
             if self.last_kitchen is None or ts - self.last_kitchen > VISIT_GAP:
                 day.kitchen += 1
@@ -425,6 +436,7 @@ class RoutineModel(RoutineAlerts, VersionedState):
         self.days_seen += 1
         signals: list[Signal] = []
         counts = {"night_toilet": day.night_toilet, "kitchen": day.kitchen, "activity": day.activity,
+                  "visits": day.visits,
                   "home_hours": 24 - (day.away + day.unseen) / 60, "night_rest": day.rest_hours,
                   "outings": day.outings, "kitchen_at": day.kitchen_at, "home_at": day.home_at, "gap": day.gap}
         self.next_sign.end_day()

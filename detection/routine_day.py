@@ -132,6 +132,7 @@ class RoutineDay:
     night_toilet: int = 0
     kitchen: int = 0
     activity: int = 0
+    visits: int = 0  # visits to rooms but the toilet, bathroom and doors (``RoutineModel``)
     away: float = 0.0  # minutes out of the house
     unseen: float = 0.0  # minutes of quiet at home that raised an absence alert: whereabouts unknown
     gap: bool = False  # the hub was offline, or another monitor alerted: the day's counts say little

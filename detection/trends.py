@@ -21,6 +21,17 @@ two kitchen visits a day; the limit is set for the two together. An alert needs 
 have fallen by a quarter over the last three days (and as many days before them as make 36 hours at
 home), or a usual meal time missed on most of them.
 
+Moving less is judged two ways, each raising ``activity_decline``: sensor activations per 16 hours
+at home (how much movement the sensors see: a resident who sits more trips a motion sensor less),
+and visits per 16 hours at home to the rooms of daily living, the kitchen, living areas and bedroom
+(a room's first sign in 15 minutes; not the toilet and the bathroom, whose visits are the night
+toilet trend's, nor the doors, the outings', nor turning over on a bed mat): fewer trips about the
+home. Contact sensors see the trips and not the movement, and a motion sensor's bursts swamp the
+trips: in van Kasteren house A (doors and cupboards only) halving the visits to those rooms is a
+20 % drop in activations, within their day-to-day spread, and a 50 % drop in visits; in the
+simulated homes, whose motion sensors fire all the while someone moves about a room, moving less is
+a quarter fewer activations and hardly fewer visits. Visits are a count, judged like the kitchen's.
+
 Sleep is the night's rest: hours of quiet at home in stretches of an hour or more between 20:00
 and getting up; a night out, or a morning never seen up, says nothing about it. Outings are times out
 of the front door for ten minutes or more, counted on the day they end; a day mostly away is a day
@@ -90,6 +101,9 @@ METRICS = (
             on_alerted_days=True),
     _Metric("activity", AlertKind.ACTIVITY_DECLINE, -1, 5.0, 0.2, 10.0, 5.0,
             0.5, "sensor activations per 16 hours at home", per_home_hours=True),
+    _Metric("room_visits", AlertKind.ACTIVITY_DECLINE, -1, 1.0, 0.25, 0.0, 3.0, 0.0,
+            "visits to rooms other than the toilet, bathroom and doors per 16 hours at home",
+            series="visits", per_home_hours=True, counted=True),
     _Metric("sleep_longer", AlertKind.SLEEP_CHANGE, +1, 0.75, 0.2, 1.5, 8.0, 0.5,
             "hours of rest at night", series="night_rest", max_z=2.5),
     _Metric("sleep_shorter", AlertKind.SLEEP_CHANGE, -1, 0.75, 0.2, 1.5, 8.0, 0.5,
@@ -112,7 +126,8 @@ class TrendDetector:
         A shift that has held this many days becomes the new normal.
 
     ``learn_day`` takes the finished day's counts: ``night_toilet``, ``kitchen`` (visits),
-    ``activity`` (sensor activations), ``home_hours`` (hours of the day not out of the house) and,
+    ``activity`` (sensor activations), ``visits`` (to any room but the toilet, the bathroom and the
+    doors), ``home_hours`` (hours of the day not out of the house) and,
     when they were measured that day (else ``None`` or absent), ``night_rest`` (hours),
     ``outings``, and ``kitchen_at`` and ``home_at`` (bit masks of the day's hours in which a
     kitchen visit began, and that began with the resident at home: ``MealTimes``) and ``gap``
@@ -128,7 +143,7 @@ class TrendDetector:
     >>> out = []
     >>> for d in range(30):
     ...     nights = [1, 2, 1, 0, 1, 2, 1][d % 7] + (3 if d >= 20 else 0)
-    ...     counts = {"night_toilet": nights, "kitchen": 8, "activity": 300, "home_hours": 20}
+    ...     counts = {"night_toilet": nights, "kitchen": 8, "activity": 300, "visits": 30, "home_hours": 20}
     ...     out += t.learn_day("h-1", day + timedelta(days=d), counts, False, {})
     >>> [(s.kind.value, s.ts.day) for s in out if isinstance(s, AlertSignal)]
     [('night_toilet_increase', 22)]

@@ -47,9 +47,9 @@ def test_snapshots_are_versioned_and_old_safety_only_snapshots_still_load(stream
     engine = DetectionEngine()
     list(drive(engine, spec, events[:2000]))
     state = pickle.loads(engine.dump(spec.hub))
-    assert set(state) == {"safety", "routine", "devices", "cold"} and STATE_VERSION == 28
+    assert set(state) == {"safety", "routine", "devices", "cold"} and STATE_VERSION == 29
     routine_state = state["routine"].__getstate__()
-    assert routine_state["version"] == routine.STATE_VERSION == 27
+    assert routine_state["version"] == routine.STATE_VERSION == 28
     broken = RoutineModel.__new__(RoutineModel)
     with pytest.raises(ValueError, match="version"):
         broken.__setstate__({**routine_state, "version": 99})

@@ -25,7 +25,7 @@ def raised(days: list[dict]) -> list[tuple[str, int]]:
 
 
 def day(kitchen: float, home_hours: float, night_toilet: int = 1) -> dict:
-    return {"night_toilet": night_toilet, "kitchen": kitchen, "activity": 25 * home_hours,
+    return {"night_toilet": night_toilet, "kitchen": kitchen, "activity": 25 * home_hours, "visits": 2 * home_hours,
             "home_hours": home_hours}
 
 
@@ -63,6 +63,38 @@ def test_a_day_without_a_kitchen_visit_now_and_then_is_not_a_trend():
     for d in (25, 32, 39):  # a day at home without cooking, once a week
         days[d] = day(kitchen=0, home_hours=16)
     assert raised(days) == []
+
+
+def test_half_as_many_trips_about_the_home_is_moving_less_even_with_as_many_activations():
+    # Contact sensors on doors and cupboards: each trip is a few activations, and from day 25 she
+    # makes half as many, opening each cupboard more often while there (the same activations).
+    rng = random.Random(9)
+    days = [{**day(kitchen=5, home_hours=16), "visits": rng.choice([6, 7, 8, 9])} for _ in range(25)]
+    days += [{**day(kitchen=5, home_hours=16), "visits": rng.choice([3, 4, 4, 5])} for _ in range(10)]
+    moving = [d for kind, d in raised(days) if kind == "activity_decline"]
+    assert moving and 25 <= moving[0] <= 31
+
+
+def test_a_day_or_two_in_the_armchair_now_and_then_is_not_moving_less():
+    rng = random.Random(10)
+    days = [{**day(kitchen=5, home_hours=16), "visits": rng.choice([6, 7, 8, 9])} for _ in range(50)]
+    for d in (24, 25, 38):  # a cold: two days mostly sitting, and another a fortnight later
+        days[d]["visits"] = 2
+    assert raised(days) == []
+
+
+def test_trips_about_the_home_count_its_rooms_not_the_toilet_the_door_nor_turning_over_in_bed():
+    model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+    t = START + timedelta(hours=2)  # 17:00
+    signs = [(0, "pir-kitchen", DeviceType.MOTION, Room.KITCHEN), (5, "pir-kitchen", DeviceType.MOTION, Room.KITCHEN),
+             (10, "pir-living", DeviceType.MOTION, Room.LIVING_ROOM),  # a second room: a trip
+             (40, "fridge", DeviceType.CONTACT, Room.KITCHEN),  # the kitchen again, after 35 min
+             (45, "flush", DeviceType.FLUSH, Room.TOILET), (50, "door", DeviceType.CONTACT, Room.FRONT_DOOR),
+             (58, "pir-living", DeviceType.MOTION, Room.LIVING_ROOM),  # the living room again, 48 min on
+             (300, "mat", DeviceType.BED, Room.BEDROOM), (340, "mat", DeviceType.BED, Room.BEDROOM)]
+    for minutes, device, kind, room in signs:
+        model.learn_one(SensorEvent("h-1", device, kind, room, t + timedelta(minutes=minutes), 1.0))
+    assert model.day.visits == 4
 
 
 def test_staying_home_every_night_is_not_more_night_toilet_visits():
