@@ -341,19 +341,26 @@ def inject_night_exit(spec: HouseholdSpec, days: list[Day], n: int, start: datet
 
 
 def inject_night_toilet(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
-    """From day ``n`` on, two extra night toilet visits (door and flush) between 00:30 and 03:30."""
+    """From day ``n`` on, two extra night toilet visits (door and flush) between 00:30 and 03:30.
+
+    The change begins with the first of them, in the night after day ``n`` began: "within 7 days of
+    onset" counts from there, not from the morning before, when nothing had changed yet.
+    """
     toilet = [d.id for d in spec.devices if d.room in (Room.TOILET, Room.BATHROOM)
               and d.type in (DeviceType.CONTACT, DeviceType.FLUSH, DeviceType.MOTION)]
     if not toilet:
         return None
+    first = None
     for k in range(n, len(days)):
         for _ in range(2):
             t = rng.uniform(20.5 * 3600, 23.5 * 3600)
+            if k == n:
+                first = t if first is None else min(first, t)
             for j, device in enumerate(toilet[:2]):
                 days[k].append((t + 30 * j, device, 1.0))
                 days[k].append((t + 30 * j + 5, device, 0.0))
     base = start + timedelta(days=n)
-    return Truth("night_toilet_increase", base, base + timedelta(days=len(days) - n))
+    return Truth("night_toilet_increase", base + timedelta(seconds=first or 0), base + timedelta(days=len(days) - n))
 
 
 def _drop_visits(spec: HouseholdSpec, days: list[Day], n: int, rng: random.Random, rooms: frozenset[Room],

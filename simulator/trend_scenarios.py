@@ -66,6 +66,12 @@ class NightToiletIncrease(_Trend):
                     t = rng.randint(first, last)
                     insert_visit(plans, Visit(t, t + rng.randint(2, 5) * MINUTE, Place.BATHROOM, "night_toilet"))
 
+    def truth(self, ctx: ScenarioContext) -> GroundTruth:
+        """The change begins with the first night: at the midnight that ends ``day`` (no extra trip
+        comes before), not at the one that begins it, when nothing had changed yet."""
+        truth = super().truth(ctx)
+        return replace(truth, start=to_datetime(ctx.local(self.day + 1, time(0))))
+
 
 def _dropping(plan: DayPlan, rng: random.Random, share: float, which) -> DayPlan:
     return replace(plan, visits=tuple(v for v in plan.visits if not (which(v) and rng.random() < share)))

@@ -208,3 +208,15 @@ def test_a_simulated_responder_answers_every_alert_and_the_verdicts_reach_the_ho
     model = engine.routines["h"]
     assert list(model.mornings.dismissed) == [(T + timedelta(days=2, hours=-2)).timestamp()]  # ...it is learned
     assert list(model.quiet.confirmed) == [(fall - timedelta(hours=2)).timestamp()]
+
+
+def test_more_night_toilet_visits_begin_with_the_first_extra_visit_not_the_morning_before():
+    import random
+
+    spec, days = kasteren.load_home(Path("/work/shared/data/kasteren"), "A")
+    stream = kasteren.resample(days, 30, "seed", kasteren.blocks(spec, days))
+    before = [list(day) for day in stream]
+    truth = kasteren.inject_night_toilet(spec, stream, 20, kasteren.STREAM_START, random.Random(0))
+    added = sorted(e for e in stream[20] if e not in before[20])
+    assert truth.start == kasteren.STREAM_START + timedelta(days=20, seconds=added[0][0])
+    assert 20.5 * 3600 <= added[0][0] <= 23.5 * 3600  # 00:30-03:30 in the night after day 20 began

@@ -208,6 +208,16 @@ def test_a_week_of_night_toilet_increase_adds_two_trips_to_each_of_its_nights_on
     assert [b - a for a, b in zip(plain, more)] == [0, 0, 0] + [2] * 7 + [0] * (len(plain) - 10)
 
 
+def test_a_night_toilet_increase_begins_with_its_first_night_not_the_morning_before():
+    h = home(days=12, scenarios=[parse_scenario("night_toilet_increase@3:7")[1]])
+    (truth,) = h.truth
+    began = truth.start.timestamp() * 1000
+    plain = {v.start for p in home(days=12).plans() for v in p.visits if v.activity == "night_toilet"}
+    extra = sorted(v.start for p in h.plans() for v in p.visits if v.activity == "night_toilet" and v.start not in plain)
+    assert truth.start == datetime(2026, 1, 8, tzinfo=LONDON)  # the midnight that ends day 3
+    assert began <= extra[0] < began + 6 * 3600 * 1000  # its first extra trip is that night
+
+
 def test_kitchen_decline_drops_most_kitchen_visits_from_its_first_day():
     plain = _visits(home(days=20), place="kitchen")
     fewer = _visits(home(days=20, scenarios=[parse_scenario("kitchen_decline@6")[1]]), place="kitchen")
