@@ -102,7 +102,7 @@ METRICS = (
     _Metric("activity", AlertKind.ACTIVITY_DECLINE, -1, 5.0, 0.2, 10.0, 5.0,
             0.5, "sensor activations per 16 hours at home", per_home_hours=True),
     _Metric("room_visits", AlertKind.ACTIVITY_DECLINE, -1, 1.0, 0.25, 0.0, 3.0, 0.0,
-            "visits to rooms other than the toilet, bathroom and doors per 16 hours at home",
+            "trips about the home (kitchen, living areas, bedroom) per 16 hours at home",
             series="visits", per_home_hours=True, counted=True),
     _Metric("sleep_longer", AlertKind.SLEEP_CHANGE, +1, 0.75, 0.2, 1.5, 8.0, 0.5,
             "hours of rest at night", series="night_rest", max_z=2.5),

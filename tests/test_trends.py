@@ -71,8 +71,13 @@ def test_half_as_many_trips_about_the_home_is_moving_less_even_with_as_many_acti
     rng = random.Random(9)
     days = [{**day(kitchen=5, home_hours=16), "visits": rng.choice([6, 7, 8, 9])} for _ in range(25)]
     days += [{**day(kitchen=5, home_hours=16), "visits": rng.choice([3, 4, 4, 5])} for _ in range(10)]
-    moving = [d for kind, d in raised(days) if kind == "activity_decline"]
-    assert moving and 25 <= moving[0] <= 31
+    detector, moving = TrendDetector(28, 14), []
+    for d, counts in enumerate(days):
+        moving += [(d, s) for s in detector.learn_day("h-1", START + timedelta(days=d), counts, False, {})
+                   if isinstance(s, AlertSignal) and s.kind.value == "activity_decline"]
+    assert moving and 25 <= moving[0][0] <= 31
+    assert re.match(r"\d-day average of trips about the home \(kitchen, living areas, bedroom\) per 16 hours at "
+                    r"home: \d\.\d \(\d+ in \d+ hours at home\), against a usual \d\.\d", moving[0][1].summary)
 
 
 def test_a_day_or_two_in_the_armchair_now_and_then_is_not_moving_less():
