@@ -8,7 +8,11 @@ A pytest plugin. Register it once (``pytest_plugins = ["tests.browser"]``) and u
 ``live_app``    ``base_url = live_app(app)`` serves a FastAPI app with uvicorn in a thread on a free
                 port until the end of the test.
 
-``screenshot(page, name)`` writes ``docs/screenshots/<name>.png`` (committed, shown in the README).
+``screenshot(page, name)`` writes ``tests/artifacts/screenshots/<name>.png``; with
+``TELECARE_SCREENSHOTS=1`` in the environment, ``docs/screenshots/<name>.png`` instead (committed,
+shown in the README: ``TELECARE_SCREENSHOTS=1 make test`` refreshes them). Not on every run: a test
+run that rewrites committed files leaves every checkout dirty, with pictures that differ by a few
+pixels of rendering.
 
 No browser is ever downloaded: ``scripts/ensure-chromium`` (run by ``make test``) installs Debian's
 package. A missing browser fails the run, it never skips it.
@@ -25,6 +29,7 @@ PYTEST_DONT_REWRITE: nothing here asserts, and a test module may register this p
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -43,7 +48,7 @@ from tests.support import wait_for
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "tests" / "artifacts"
-SCREENSHOTS = REPO / "docs" / "screenshots"
+SCREENSHOTS = REPO / "docs" / "screenshots" if os.environ.get("TELECARE_SCREENSHOTS") == "1" else ARTIFACTS / "screenshots"
 VIEWPORT = {"width": 1280, "height": 900}
 
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
@@ -51,7 +56,7 @@ _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 # --------------------------------------------------------------------------------------- helpers
 def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot to ``docs/screenshots/<name>.png`` (for the README)."""
+    """Save a full-page screenshot as ``<name>.png`` in ``SCREENSHOTS`` (see above)."""
     path = SCREENSHOTS / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)

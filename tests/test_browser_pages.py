@@ -3,7 +3,7 @@
 A responder on the console sees a help request arrive live, acknowledges it (escalation to the family
 stops) and resolves it as a false alarm. A daughter sees her mother's feed with its charts, sets away
 mode, and cannot open another household's pages by editing the URL. Screenshots of both go to
-docs/screenshots/ for the README.
+docs/screenshots/ for the README when asked for (``tests.browser``).
 """
 
 from __future__ import annotations
