@@ -9,8 +9,8 @@ A pytest plugin. Register it once (``pytest_plugins = ["tests.browser"]``) and u
                 port until the end of the test.
 
 ``screenshot(page, name)`` writes ``tests/artifacts/screenshots/<name>.png``; with
-``TELECARE_SCREENSHOTS=1`` in the environment, ``docs/screenshots/<name>.png`` instead (committed,
-shown in the README: ``TELECARE_SCREENSHOTS=1 make test`` refreshes them). Not on every run: a test
+``REFRESH_SCREENSHOTS=1`` in the environment, ``docs/screenshots/<name>.png`` instead (committed,
+shown in the README: ``REFRESH_SCREENSHOTS=1 make test`` refreshes them). Not on every run: a test
 run that rewrites committed files leaves every checkout dirty, with pictures that differ by a few
 pixels of rendering.
 
@@ -48,7 +48,7 @@ from tests.support import wait_for
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "tests" / "artifacts"
-SCREENSHOTS = REPO / "docs" / "screenshots" if os.environ.get("TELECARE_SCREENSHOTS") == "1" else ARTIFACTS / "screenshots"
+SCREENSHOTS = REPO / "docs" / "screenshots" if os.environ.get("REFRESH_SCREENSHOTS") == "1" else ARTIFACTS / "screenshots"
 VIEWPORT = {"width": 1280, "height": 900}
 
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
