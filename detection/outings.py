@@ -28,7 +28,8 @@ OUTINGS_FLOOR, FEW_OUTINGS_FLOOR = timedelta(hours=3), timedelta(hours=4)
 # ``NIGHTS_AWAY_KNOWN`` times in the learned weeks is staying away (a daughter's, a trip) once out
 # over a night, not "not back": such stays run from one night to many and have no usual length.
 NIGHT_AWAY_HOUR = 3
-NIGHTS_AWAY_KNOWN = 2
+NIGHTS_AWAY_KNOWN = 2  # the default; a home's care plan may set its own (``Whereabouts.nights_known``)
+MOST_NIGHTS_AWAY_KNOWN = 28  # as many as the learned weeks hold: a night out is always "not back"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,9 @@ class Whereabouts(VersionedState):
     # 2: a sign from any one sensor alone while out is stray, not only motion (``stray_seen`` says
     # what it was, for the not-back alert's words)
     STATE_VERSION = 2
+    # Nights away in the learned weeks after which a night out is staying away: the care plan's, set
+    # by the service every half minute (a class default, so older snapshots restore without it).
+    nights_known: int = NIGHTS_AWAY_KNOWN
 
     def __init__(self, window_days: int, timezone: str) -> None:
         self.window_days = window_days
@@ -193,7 +197,7 @@ class Whereabouts(VersionedState):
     def staying_away(self, now: datetime, days: int) -> bool:
         """Out over a night, as this person sometimes is: detected away, not "not back"."""
         return (self.out and self.out_since is not None
-                and len(self._recent(days)) >= NIGHTS_AWAY_KNOWN and self.over_a_night(now))
+                and len(self._recent(days)) >= self.nights_known and self.over_a_night(now))
 
     def not_back(self, margin: float, quantile: float = 1.0, wider: float = 1.0) -> NotBack:
         """The limit for the outing under way: the ``quantile`` of learned outings times ``margin``,

@@ -268,6 +268,8 @@ class DetectionService:
                 minutes = household.night_exit_after_min
                 if self.engine.set_night_exit_after(hub, None if minutes is None else timedelta(minutes=minutes)):
                     self._dirty.add(hub)
+                if self.engine.set_nights_away_known(hub, household.nights_away_known):
+                    self._dirty.add(hub)
                 if self.engine.confirm_quiet(hub, confirmed.get(household.id, ())):
                     self._dirty.add(hub)  # a learned spell was unlearned: saved with the next snapshot
                 if self.engine.dismiss_quiet(hub, dismissed.get(household.id, ())):

@@ -71,3 +71,50 @@ def test_the_household_page_sets_the_night_exit_delay_and_says_what_is_wrong_wit
     world.client.post("/households/home-a/night-exit", data={"csrf_token": csrf, "after_minutes": ""})
     with session_scope(world.factory) as s:
         assert s.get(Household, world.ids["home_a"]).night_exit_after_min is None
+
+
+def test_a_responder_sets_how_many_nights_away_make_a_habit_and_the_detector_uses_it(world):  # noqa: F811
+    rui, fay = world.as_user("rui.responder"), world.as_user("fay.family")
+    shown = world.client.get("/api/households/home-a", headers=rui).json()["nights_away"]
+    assert shown == {"nights": 2, "default": True, "default_nights": 2, "most": 28}
+    assert "nights_away" not in world.client.get("/api/households/home-a", headers=fay).json()
+    for bad in (0, 29, "1", 1.5, None):
+        r = world.client.put("/api/households/home-a/nights-away", json={"nights": bad}, headers=rui)
+        assert r.status_code == 422
+    r = world.client.put("/api/households/home-a/nights-away", json={"nights": 1}, headers=rui)
+    assert r.status_code == 200 and r.json() == {"hub": "home-a", "nights": 1, "default": False,
+                                                 "default_nights": 2, "most": 28}
+    assert world.client.put("/api/households/home-a/nights-away", json={"nights": 5},
+                            headers=fay).status_code == 403
+
+    detection = DetectionService(world.factory, ManualClock(NOW), SafetyConfig(timedelta(hours=6)))
+    detection.recover()
+    detection.refresh_context(NOW)
+    assert detection.engine.routines["home-a"].where.nights_known == 1
+    assert detection.engine.routines["home-b"].where.nights_known == 2
+    assert "home-a" in detection._dirty  # saved with the next snapshot
+    detection._dirty.clear()
+    detection.refresh_context(NOW + timedelta(seconds=30))  # every half minute: nothing new
+    assert "home-a" not in detection._dirty
+
+    assert world.client.delete("/api/households/home-a/nights-away", headers=rui).json()["default"] is True
+    detection.refresh_context(NOW + timedelta(minutes=1))
+    assert detection.engine.routines["home-a"].where.nights_known == 2
+
+
+def test_the_household_page_sets_the_nights_away_and_says_what_is_wrong_with_a_bad_number(world):  # noqa: F811
+    sign_in(world.client, "rui.responder")
+    page = world.client.get("/households/home-a")
+    assert "Take a night out as staying away after" in page.text
+    csrf = csrf_in(page.text)
+    r = world.client.post("/households/home-a/nights-away", data={"csrf_token": csrf, "nights": "1"},
+                          follow_redirects=False)
+    assert r.status_code == 303
+    for bad in ("0", "29", "-1", "²", "two"):
+        r = world.client.post("/households/home-a/nights-away", data={"csrf_token": csrf, "nights": bad})
+        assert r.status_code == 422 and "a whole number from 1 to 28" in r.text
+    with world.factory() as s:
+        assert s.get(Household, world.ids["home_a"]).nights_away_known == 1
+    world.client.post("/households/home-a/nights-away", data={"csrf_token": csrf, "nights": ""})
+    with session_scope(world.factory) as s:
+        assert s.get(Household, world.ids["home_a"]).nights_away_known is None

@@ -11,12 +11,14 @@ DAY0 = datetime(2026, 1, 5, tzinfo=UTC)
 DAYS = 26
 
 
-def _working_resident(nights_away: tuple[int, ...], *, genuine: bool = False
+def _working_resident(nights_away: tuple[int, ...], *, genuine: bool = False, nights_known: int | None = None
                       ) -> list[tuple[datetime, AlertSignal]]:
     """Up at 07:00, out of the door 10:00-22:00 every day (outings of 12 h 30 min to the first sign indoors: not back after 19 h 45 min, 05:45
     the next morning); on ``nights_away`` out from 10:00 until 20:00 the next day. Checked every
     5 minutes; with ``genuine``, a responder finds every not_returned alert genuine at once."""
     model = RoutineModel("h-1", "UTC", RoutineConfig(learning_days=14))
+    if nights_known is not None:  # the home's care plan
+        model.where.nights_known = nights_known
     door, kitchen = (Room.FRONT_DOOR, DeviceType.CONTACT), (Room.KITCHEN, DeviceType.MOTION)
     life = []
     for d in range(DAYS):
@@ -63,3 +65,8 @@ def test_nights_away_that_were_reported_become_a_habit_once_the_resident_came_ho
 def test_nights_out_a_responder_found_genuine_are_never_a_habit_of_staying_away():
     raised = _working_resident(nights_away=(16, 19, 21, 23), genuine=True)
     assert _reported_days(raised) == [17, 20, 22, 24]
+
+
+def test_a_care_plan_can_take_one_night_away_as_a_habit_or_report_every_night_out():
+    assert _reported_days(_working_resident(nights_away=(16, 19, 21, 23), nights_known=1)) == [17]
+    assert _reported_days(_working_resident(nights_away=(16, 19, 21, 23), nights_known=28)) == [17, 20, 22, 24]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from web.auth import (
     clock_now,
 )
 from web.auth import household_or_404 as _household
-from web.care_plan import LONGEST_NIGHT_EXIT_AFTER, night_exit
+from web.care_plan import LONGEST_NIGHT_EXIT_AFTER, MOST_NIGHTS_AWAY_KNOWN, night_exit, nights_away
 from web.deps import TX, api_router
 
 router = api_router("households")
@@ -47,6 +48,14 @@ class NightExitIn(BaseModel):
                                description="minutes with nobody seen inside after a door opened at night")
 
 
+class NightsAwayIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"nights": 1}]})
+
+    nights: StrictInt = Field(ge=1, le=MOST_NIGHTS_AWAY_KNOWN,
+                              description="nights away in the learned weeks after which a night out is "
+                                          "staying away, not reported as not back")
+
+
 def household_page_data(session: Session, household: Household, caller: Any, now: datetime) -> dict:
     hstate = feed.state(session, household, now)
     data: dict[str, Any] = {
@@ -59,6 +68,7 @@ def household_page_data(session: Session, household: Household, caller: Any, now
         data["devices"] = feed.devices(session, household, now)
     if caller.role in (Role.ADMIN, Role.RESPONDER):
         data["night_exit"] = night_exit(household)
+        data["nights_away"] = nights_away(household)
     if caller.role in (Role.ADMIN, Role.RESPONDER, Role.FAMILY):
         data["recent_alerts"] = [
             {"id": a.id, "kind": a.kind, "severity": a.severity, "status": a.status,
@@ -109,18 +119,42 @@ def end_away(hub: Hub, request: Request, session: TX, caller: FeedReader) -> Any
             "minutes after it is reported as night wandering. 0 reports it at the first tick after "
             "the door (a resident known to wander); the default is 5.")
 def set_night_exit(hub: Hub, body: NightExitIn, request: Request, session: TX, caller: CarePlanManager) -> Any:
-    household = _household(session, caller, hub, request)
-    household.night_exit_after_min = body.after_minutes
-    session.commit()
-    return {"hub": hub, **night_exit(household)}
+    return _set_care_plan(session, caller, hub, request, "night_exit_after_min", body.after_minutes, night_exit)
 
 
 @router.delete("/households/{hub}/night-exit", summary="Care plan: report night exits after the default delay")
 def reset_night_exit(hub: Hub, request: Request, session: TX, caller: CarePlanManager) -> Any:
+    return _set_care_plan(session, caller, hub, request, "night_exit_after_min", None, night_exit)
+
+
+@router.put("/households/{hub}/nights-away", summary="Care plan: nights away before a night out is staying away",
+            description="After this many nights away in the last four weeks, a night out is taken as "
+            "staying away (a daughter's, a trip) and not reported as not back. The default is 2: the first "
+            "two are reported. 1 for a resident away most weekends; 28 reports every night out.")
+def set_nights_away(hub: Hub, body: NightsAwayIn, request: Request, session: TX, caller: CarePlanManager) -> Any:
+    return _set_care_plan(session, caller, hub, request, "nights_away_known", body.nights, nights_away)
+
+
+@router.delete("/households/{hub}/nights-away", summary="Care plan: the default nights away before staying away")
+def reset_nights_away(hub: Hub, request: Request, session: TX, caller: CarePlanManager) -> Any:
+    return _set_care_plan(session, caller, hub, request, "nights_away_known", None, nights_away)
+
+
+def _set_care_plan(session: Session, caller: Any, hub: str, request: Request, field: str, value: int | None,
+                   shown: Callable[[Household], dict]) -> dict:
+    """Set one of the home's care-plan fields (None: back to the default); how it now reads."""
     household = _household(session, caller, hub, request)
-    household.night_exit_after_min = None
+    setattr(household, field, value)
     session.commit()
-    return {"hub": hub, **night_exit(household)}
+    return {"hub": hub, **shown(household)}
+
+
+@router.delete("/households/{hub}/nights-away", summary="Care plan: the default nights away before staying away")
+def reset_nights_away(hub: Hub, request: Request, session: TX, caller: CarePlanManager) -> Any:
+    household = _household(session, caller, hub, request)
+    household.nights_away_known = None
+    session.commit()
+    return {"hub": hub, **nights_away(household)}
 
 
 @router.get("/alerts/{alert_id}/activity",

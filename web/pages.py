@@ -37,7 +37,7 @@ from web.auth import (
     clock_now,
     household_or_404,
 )
-from web.care_plan import LONGEST_NIGHT_EXIT_AFTER
+from web.care_plan import LONGEST_NIGHT_EXIT_AFTER, MOST_NIGHTS_AWAY_KNOWN
 from web.stream import open_queue
 from web.wording import kind_label, room_label
 
@@ -291,16 +291,31 @@ def _household_view(hub: str, request: Request, caller: Caller, error: str | Non
 def night_exit_form(hub: Hub, request: Request, caller: PageCaller, csrf_token: Csrf = "",
                     after_minutes: Annotated[str, Form(max_length=10)] = "") -> Response:
     """The care plan's night exit delay; empty: the default."""
+    return _care_plan_form(hub, request, caller, csrf_token, after_minutes, "night_exit_after_min",
+                           range(LONGEST_NIGHT_EXIT_AFTER + 1), "Night exit: a whole number of minutes")
+
+
+@router.post("/households/{hub}/nights-away")
+def nights_away_form(hub: Hub, request: Request, caller: PageCaller, csrf_token: Csrf = "",
+                     nights: Annotated[str, Form(max_length=10)] = "") -> Response:
+    """The care plan's nights away before a night out is staying away; empty: the default."""
+    return _care_plan_form(hub, request, caller, csrf_token, nights, "nights_away_known",
+                           range(1, MOST_NIGHTS_AWAY_KNOWN + 1), "Nights away: a whole number")
+
+
+def _care_plan_form(hub: str, request: Request, caller: Any, csrf_token: str, text: str, field: str,
+                    allowed: range, what: str) -> Response:
+    """One care-plan field from the household page: a whole number in ``allowed``, or empty for the default."""
     check_csrf(caller, csrf_token)
     if caller.role not in (Role.ADMIN, Role.RESPONDER):
         raise HTTPException(403, "the care plan is set by responders")
-    text = after_minutes.strip()
-    minutes = int(text) if text.isascii() and text.isdigit() else None
-    if text and (minutes is None or minutes > LONGEST_NIGHT_EXIT_AFTER):
+    text = text.strip()
+    value = int(text) if text.isascii() and text.isdigit() else None
+    if text and value not in allowed:
         return _household_view(hub, request, caller, status=422, error=(
-            f"Night exit: a whole number of minutes from 0 to {LONGEST_NIGHT_EXIT_AFTER}, or empty for the default."))
+            f"{what} from {allowed[0]} to {allowed[-1]}, or empty for the default."))
     with session_scope(request.app.state.session_factory) as session:
-        household_or_404(session, caller, hub, request).night_exit_after_min = minutes
+        setattr(household_or_404(session, caller, hub, request), field, value)
     return RedirectResponse(f"/households/{hub}", status_code=303)
 
 
