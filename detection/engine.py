@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 
 from detection.cold_home import ColdHome
 from detection.device_health import DeviceHealth
-from detection.outings import NIGHTS_AWAY_KNOWN
 from detection.routine import RoutineConfig, RoutineModel
 from detection.safety import SafetyConfig, SafetyMonitor, Signal
 from telecare.domain import AlertKind, AlertSignal, SensorEvent
@@ -178,12 +177,12 @@ class DetectionEngine:
 
     def set_nights_away_known(self, hub: str, nights: int | None) -> bool:
         """The home's care plan: after this many nights away in the learned weeks, a night out is
-        staying away, not "not back" (None: the default, ``outings.NIGHTS_AWAY_KNOWN``). Whether it
-        changed."""
+        staying away, not "not back" (None: this engine's default, ``RoutineConfig.nights_away_known``).
+        Whether it changed."""
         where = getattr(self.routines.get(hub), "where", None)
         if where is None:  # no such home, or the fixed rules of the evaluation
             return False
-        nights = NIGHTS_AWAY_KNOWN if nights is None else nights
+        nights = self.routine_config.nights_away_known if nights is None else nights
         if where.nights_known == nights:
             return False
         where.nights_known = nights

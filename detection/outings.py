@@ -28,7 +28,7 @@ OUTINGS_FLOOR, FEW_OUTINGS_FLOOR = timedelta(hours=3), timedelta(hours=4)
 # ``NIGHTS_AWAY_KNOWN`` times in the learned weeks is staying away (a daughter's, a trip) once out
 # over a night, not "not back": such stays run from one night to many and have no usual length.
 NIGHT_AWAY_HOUR = 3
-NIGHTS_AWAY_KNOWN = 2  # the default; a home's care plan may set its own (``Whereabouts.nights_known``)
+NIGHTS_AWAY_KNOWN = 2  # the default of ``RoutineConfig.nights_away_known``; a home's care plan may differ
 MOST_NIGHTS_AWAY_KNOWN = 28  # as many as the learned weeks hold: a night out is always "not back"
 
 

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from detection.engine import DetectionEngine
+from detection.outings import MOST_NIGHTS_AWAY_KNOWN
 from detection.routine_day import LONGEST_NIGHT_EXIT_AFTER, RoutineConfig
 from detection.safety import SafetyConfig, Signal
 from telecare.clock import ManualClock
@@ -44,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--night-exit-after", type=_night_exit_minutes, default=None, metavar="MIN",
         help="the home's care plan: a door opened at night with nobody seen inside for this many minutes "
              "is a night exit (0-60; default 5, as in the live service)")
+    add("--nights-away", type=_nights_away, default=None, metavar="N",
+        help="the home's care plan: after N nights away in the learned weeks a night out is staying away, "
+             "not reported as not back (1-28; default 2, as in the live service)")
     add("--extend-hours", type=float, default=0.0, metavar="H",
         help="keep the clock ticking this long after the last event (default 0)")
     add("--resolve-after", type=float, default=12.0, metavar="H",
@@ -60,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"telecare replay: {exc}", file=sys.stderr)
         return 2
     engine = make_engine(args.learning_days, timedelta(hours=args.inactivity_hours), not args.rules_only,
-                         args.night_exit_after)
+                         args.night_exit_after, args.nights_away)
     grouper = AlertGrouper(timedelta(hours=args.resolve_after), args.clears)
     out = sys.stdout
     counter, lines = _Counter(), 0
@@ -79,12 +83,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def make_engine(learning_days: int = 14, inactivity_limit: timedelta = timedelta(hours=6),
-                learn: bool = True, night_exit_after: timedelta | None = None) -> DetectionEngine:
+                learn: bool = True, night_exit_after: timedelta | None = None,
+                nights_away: int | None = None) -> DetectionEngine:
     """The engine the live service runs, for one home with these per-home settings."""
     routine = RoutineConfig(learning_days=learning_days)
     if night_exit_after is not None:
         routine = replace(routine, exit_after=night_exit_after)
+    if nights_away is not None:
+        routine = replace(routine, nights_away_known=nights_away)
     return DetectionEngine(SafetyConfig(inactivity_limit=inactivity_limit), routine, learn=learn)
+
+
+def _nights_away(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MOST_NIGHTS_AWAY_KNOWN:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of nights from 1 to {MOST_NIGHTS_AWAY_KNOWN}")
+    return int(text)
 
 
 def _night_exit_minutes(text: str) -> timedelta:

@@ -158,6 +158,7 @@ class RoutineModel(RoutineAlerts, VersionedState):
         self.last_presence: datetime | None = None
         self.last_room: str | None = None
         self.where = Whereabouts(self.config.window_days, timezone)  # in or out, outings, nights away
+        self.where.nights_known = self.config.nights_away_known
         self.bed = BedMats()  # in bed, where long quiet is sleep; and whether the mats can tell
         self.room_since: datetime | None = None
         self.rest_from: datetime | None = None  # the last sign of the person other than a bed mat

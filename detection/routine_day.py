@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from detection.outings import NIGHTS_AWAY_KNOWN
 from telecare.domain import DeviceType, Room
 
 UP_FOLLOWED, UP_SETTLED = 0.5, 0.75  # hours: see ``RoutineDay.note_up``
@@ -87,6 +88,9 @@ class RoutineConfig:
         Such a door opening is an exit once nothing inside has been seen for this long after it:
         someone who opens the door to look out, or comes home while the sensors had them in, is
         seen inside again within it.
+    nights_away_known
+        After this many nights away in the learned weeks, a night out is staying away, not "not
+        back" (``Whereabouts.staying_away``); a home's care plan may set its own, 1 to 28.
     up_at_night
         Up and about in a night hour: signs in the kitchen or living areas, none more than 15
         minutes apart, for this long, at an hour in which such signs were seen on at most
@@ -114,6 +118,7 @@ class RoutineConfig:
     opened_min_days: int = 5
     evening_floor: timedelta = timedelta(hours=3)
     still_night: timedelta = timedelta(hours=5)
+    nights_away_known: int = NIGHTS_AWAY_KNOWN
 
 
 @dataclass(slots=True)

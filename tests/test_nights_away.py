@@ -70,3 +70,21 @@ def test_nights_out_a_responder_found_genuine_are_never_a_habit_of_staying_away(
 def test_a_care_plan_can_take_one_night_away_as_a_habit_or_report_every_night_out():
     assert _reported_days(_working_resident(nights_away=(16, 19, 21, 23), nights_known=1)) == [17]
     assert _reported_days(_working_resident(nights_away=(16, 19, 21, 23), nights_known=28)) == [17, 20, 22, 24]
+
+
+def test_a_replay_or_an_evaluation_takes_a_homes_nights_away_as_the_service_does(capsys):
+    import pytest
+
+    from detection.evaluate import routine_config
+    from detection.replay import make_engine
+    from telecare.cli import main
+
+    engine = make_engine(nights_away=1)  # telecare replay --nights-away 1
+    engine.add_household("h-1", "UTC")
+    assert engine.routines["h-1"].where.nights_known == 1
+    assert not engine.set_nights_away_known("h-1", None)  # this engine's default: the replay's setting
+    assert engine.set_nights_away_known("h-1", 28) and engine.routines["h-1"].where.nights_known == 28
+    assert routine_config(["nights_away_known=1"]) == {"nights_away_known": 1}  # telecare evaluate --set
+    with pytest.raises(SystemExit):
+        main(["replay", "--household", "h.json", "e.jsonl", "--nights-away", "0"])
+    assert "a whole number of nights from 1 to 28" in capsys.readouterr().err
