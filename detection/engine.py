@@ -166,26 +166,24 @@ class DetectionEngine:
     def set_night_exit_after(self, hub: str, after: timedelta | None) -> bool:
         """The home's care plan: a door opened at night with nobody seen inside for ``after`` is a
         night exit (None: this engine's default, ``RoutineConfig.exit_after``). Whether it changed."""
-        night = getattr(self.routines.get(hub), "night", None)
-        if night is None:  # no such home, or the fixed rules of the evaluation
-            return False
-        after = self.routine_config.exit_after if after is None else after
-        if night.exit_after == after:
-            return False
-        night.exit_after = after
-        return True
+        return self._care_plan(hub, "night", "exit_after", after, self.routine_config.exit_after)
 
     def set_nights_away_known(self, hub: str, nights: int | None) -> bool:
         """The home's care plan: after this many nights away in the learned weeks, a night out is
         staying away, not "not back" (None: this engine's default, ``RoutineConfig.nights_away_known``).
         Whether it changed."""
-        where = getattr(self.routines.get(hub), "where", None)
-        if where is None:  # no such home, or the fixed rules of the evaluation
+        return self._care_plan(hub, "where", "nights_known", nights, self.routine_config.nights_away_known)
+
+    def _care_plan(self, hub: str, part: str, name: str, value: object, default: object) -> bool:
+        """Set ``name`` of the home's model part ``part`` to ``value`` (None: ``default``); whether it
+        changed (the service saves the model then)."""
+        learned = getattr(self.routines.get(hub), part, None)
+        if learned is None:  # no such home, or the fixed rules of the evaluation
             return False
-        nights = self.routine_config.nights_away_known if nights is None else nights
-        if where.nights_known == nights:
+        value = default if value is None else value
+        if getattr(learned, name) == value:
             return False
-        where.nights_known = nights
+        setattr(learned, name, value)
         return True
 
     def confirm_quiet(self, hub: str, began: Iterable[datetime]) -> bool:
