@@ -81,7 +81,8 @@ def began(evidence: dict | None) -> datetime | None:
     >>> began({"quiet_since": "yesterday"}), began(None)
     (None, None)
     """
-    text = (evidence or {}).get("quiet_since") or (evidence or {}).get("night_since")
+    evidence = evidence or {}
+    text = evidence.get("quiet_since") or evidence.get("night_since")
     if not isinstance(text, str):
         return None
     try:

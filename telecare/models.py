@@ -78,7 +78,7 @@ class Household(Base):
     # it is reported as a night exit; None is the service's default (``RoutineConfig.exit_after``).
     night_exit_after_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Care plan (migration 0008): nights away in the learned weeks after which a night out is taken
-    # as staying away, not reported as not back; None is the default (``outings.NIGHTS_AWAY_KNOWN``).
+    # as staying away, not reported as not back; None is the default (``RoutineConfig.nights_away_known``).
     nights_away_known: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Added by migration 0005 (installers). ``status`` is "commissioning" from creation by an installer

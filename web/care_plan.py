@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from detection.outings import MOST_NIGHTS_AWAY_KNOWN, NIGHTS_AWAY_KNOWN
+from detection.outings import MOST_NIGHTS_AWAY_KNOWN
 from detection.routine_day import LONGEST_NIGHT_EXIT_AFTER, RoutineConfig
 from telecare.models import Household
 
 DEFAULT_NIGHT_EXIT_AFTER = int(RoutineConfig().exit_after / timedelta(minutes=1))
+DEFAULT_NIGHTS_AWAY = RoutineConfig().nights_away_known
 
-__all__ = ["DEFAULT_NIGHT_EXIT_AFTER", "LONGEST_NIGHT_EXIT_AFTER", "MOST_NIGHTS_AWAY_KNOWN", "NIGHTS_AWAY_KNOWN",
+__all__ = ["DEFAULT_NIGHT_EXIT_AFTER", "DEFAULT_NIGHTS_AWAY", "LONGEST_NIGHT_EXIT_AFTER", "MOST_NIGHTS_AWAY_KNOWN",
            "night_exit", "nights_away"]
 
 
@@ -39,5 +40,5 @@ def night_exit(household: Household) -> dict:
 def nights_away(household: Household) -> dict:
     """The home's nights away before a night out is staying away, as the API and the page show it."""
     own = household.nights_away_known
-    return {"nights": NIGHTS_AWAY_KNOWN if own is None else own, "default": own is None,
-            "default_nights": NIGHTS_AWAY_KNOWN, "most": MOST_NIGHTS_AWAY_KNOWN}
+    return {"nights": DEFAULT_NIGHTS_AWAY if own is None else own, "default": own is None,
+            "default_nights": DEFAULT_NIGHTS_AWAY, "most": MOST_NIGHTS_AWAY_KNOWN}

@@ -149,14 +149,6 @@ def _set_care_plan(session: Session, caller: Any, hub: str, request: Request, fi
     return {"hub": hub, **shown(household)}
 
 
-@router.delete("/households/{hub}/nights-away", summary="Care plan: the default nights away before staying away")
-def reset_nights_away(hub: Hub, request: Request, session: TX, caller: CarePlanManager) -> Any:
-    household = _household(session, caller, hub, request)
-    household.nights_away_known = None
-    session.commit()
-    return {"hub": hub, **nights_away(household)}
-
-
 @router.get("/alerts/{alert_id}/activity",
             summary="Activity around an alert against the household's usual pattern")
 def alert_activity(alert_id: AlertId, request: Request, session: TX, caller: AlertReader) -> Any:
