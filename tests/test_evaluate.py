@@ -77,6 +77,17 @@ def test_a_late_morning_keeps_the_night_on_the_bed_mats_and_removes_everything_e
     assert night and stream[n] == [e for e in before[n] if e[0] >= wake + 3 * 3600 or e in night]
 
 
+def test_a_late_morning_is_never_injected_just_after_the_front_door_opened():
+    import random
+
+    spec, days = kasteren.load_home(Path("/work/shared/data/kasteren"), "B")
+    # Real day 15: up at 04:01, the front door at 04:27:57, the kitchen at 04:28:03. Three hours
+    # taken away from then would leave the door as the last sign: an outing, not a morning in bed.
+    assert kasteren.inject_not_up(spec, [list(days[14]), list(days[15])], 1, kasteren.STREAM_START, random.Random(0)) is None
+    late = kasteren.inject_not_up(spec, [list(days[14]), list(days[11])], 1, kasteren.STREAM_START, random.Random(0))
+    assert late is not None and late.start == kasteren.STREAM_START + timedelta(days=1, hours=5, minutes=28, seconds=16)
+
+
 def test_a_stream_whose_injection_found_no_chance_is_not_counted_as_clean():
     from detection.evaluate import _clean
 
