@@ -88,6 +88,10 @@ class RoutineAlerts:
             judged = min(judged, self.quiet.cap) if capped else judged
             if judged != limit.limit:  # the evening sets it: say why
                 limit, note = replace(limit, limit=judged), why
+        # Nobody falls asleep holding a door open: quiet that began with a door or cupboard opened,
+        # after which something always followed soon, is judged by that even at bedtime (a fall in
+        # the bathroom at 22:00 would otherwise wait for not_up in the morning).
+        asleep = asleep and limit.place != LEFT_OPEN
         if quiet / timedelta(minutes=1) > limit.limit and not self.in_bed and not asleep:
             signals += self._inactivity(now, quiet, limit, note)
             if note and not self.bed.only_pulse:

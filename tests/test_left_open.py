@@ -120,3 +120,33 @@ def test_a_wardrobe_opened_in_the_bedroom_is_not_taken_for_a_door_left_open():
     home.sign(day + timedelta(hours=15, minutes=20), "wardrobe", Room.BEDROOM, 0.0)  # a nap
     assert home.model.after_opening.limit("wardrobe") is None
     assert home.alerts == []
+
+
+def test_a_fall_in_the_bathroom_at_bedtime_with_its_door_left_open_is_raised_that_night_not_the_next_morning():
+    # His nights begin after the bathroom: the bedroom door at 22:30, then the bathroom door opened
+    # and shut a minute later at 22:40, then sleep. Quiet from then is his night, not_up's to judge;
+    # but no night of his began with the bathroom door held open, and nobody falls asleep holding it.
+    home = KitchenContactsHome()
+
+    def bathroom_at_bedtime(day: datetime) -> None:
+        home.used(day + timedelta(hours=22, minutes=40), "bathroom-door", Room.BATHROOM)
+
+    for d in range(21):
+        home.ordinary_day(d)
+        bathroom_at_bedtime(DAY0 + timedelta(days=d))
+    assert home.model.monitoring and home.alerts == []
+    assert home.model.bedtimes.sleeps_in(str(Room.BATHROOM))
+
+    day = DAY0 + timedelta(days=21)
+    home.ordinary_day(21)
+    bathroom_at_bedtime(day)
+    day = DAY0 + timedelta(days=22)
+    home.ordinary_day(22)
+    assert home.alerts == []  # an ordinary night after it
+    opened = day + timedelta(hours=22, minutes=40)
+    home.sign(opened, "bathroom-door", Room.BATHROOM, 1.0)  # and nothing follows, not even its closing
+    home.sign(day + timedelta(days=1, hours=12), "pans", Room.KITCHEN, 1.0)
+
+    [(at, alert)] = [(at, a) for at, a in home.alerts if a.kind is AlertKind.INACTIVITY]
+    assert at - opened == timedelta(minutes=46)
+    assert "a door or cupboard opened in the bathroom, and it has not been closed since" in alert.summary
