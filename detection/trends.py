@@ -100,10 +100,10 @@ METRICS = (
             "kitchen visits per 16 hours at home", per_home_hours=True, counted=True, meal_times=True,
             on_alerted_days=True),
     _Metric("activity", AlertKind.ACTIVITY_DECLINE, -1, 5.0, 0.2, 10.0, 5.0,
-            0.5, "sensor activations per 16 hours at home", per_home_hours=True),
+            0.5, "sensor activations per 16 hours at home", per_home_hours=True, on_alerted_days=True),
     _Metric("room_visits", AlertKind.ACTIVITY_DECLINE, -1, 1.0, 0.25, 0.0, 3.0, 0.0,
             "trips about the home (kitchen, living areas, bedroom) per 16 hours at home",
-            series="visits", per_home_hours=True, counted=True),
+            series="visits", per_home_hours=True, counted=True, on_alerted_days=True),
     _Metric("sleep_longer", AlertKind.SLEEP_CHANGE, +1, 0.75, 0.2, 1.5, 8.0, 0.5,
             "hours of rest at night", series="night_rest", max_z=2.5),
     _Metric("sleep_shorter", AlertKind.SLEEP_CHANGE, -1, 0.75, 0.2, 1.5, 8.0, 0.5,
@@ -171,9 +171,10 @@ class TrendDetector:
         for m in METRICS:
             # A day with an acute alert (out unseen, a long silence) is never learned as normal, and
             # its low counts say nothing about a decline; more night toilet visits still count, and
-            # so do kitchen visits in the hours at home outside the alerted silence (the model counts
-            # that silence as whereabouts unknown): eating less and lying still go together. A day
-            # the hub was offline, or with a help call or a fall, says nothing at all.
+            # so do kitchen visits and movement in the hours at home outside the alerted silence (the
+            # model counts that silence as whereabouts unknown): eating less, moving less and lying
+            # still go together. A day the hub was offline, or with a help call or a fall, says
+            # nothing at all.
             if flagged and (not m.on_alerted_days or counts.get("gap")):
                 continue
             if counts.get(m.count) is None:
