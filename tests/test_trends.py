@@ -65,16 +65,23 @@ def test_a_day_without_a_kitchen_visit_now_and_then_is_not_a_trend():
     assert raised(days) == []
 
 
-def test_half_as_many_trips_about_the_home_is_moving_less_even_with_as_many_activations():
-    # Contact sensors on doors and cupboards: each trip is a few activations, and from day 25 she
-    # makes half as many, opening each cupboard more often while there (the same activations).
-    rng = random.Random(9)
+def moving_less(seed: int, alerted=lambda d: False) -> list[tuple[int, AlertSignal]]:
+    """(day, alert) of each ``activity_decline`` over 35 days at home, with half as many trips about
+    the home from day 25 and as many activations; ``alerted(d)``: day ``d`` had an absence alert."""
+    rng = random.Random(seed)
     days = [{**day(kitchen=5, home_hours=16), "visits": rng.choice([6, 7, 8, 9])} for _ in range(25)]
     days += [{**day(kitchen=5, home_hours=16), "visits": rng.choice([3, 4, 4, 5])} for _ in range(10)]
     detector, moving = TrendDetector(28, 14), []
     for d, counts in enumerate(days):
-        moving += [(d, s) for s in detector.learn_day("h-1", START + timedelta(days=d), counts, False, {})
+        moving += [(d, s) for s in detector.learn_day("h-1", START + timedelta(days=d), counts, alerted(d), {})
                    if isinstance(s, AlertSignal) and s.kind.value == "activity_decline"]
+    return moving
+
+
+def test_half_as_many_trips_about_the_home_is_moving_less_even_with_as_many_activations():
+    # Contact sensors on doors and cupboards: each trip is a few activations, and from day 25 she
+    # makes half as many, opening each cupboard more often while there (the same activations).
+    moving = moving_less(9)
     assert moving and 25 <= moving[0][0] <= 31
     assert re.match(r"\d-day average of trips about the home \(kitchen, living areas, bedroom\) per 16 hours at "
                     r"home: \d\.\d \(\d+ in \d+ hours at home\), against a usual \d\.\d", moving[0][1].summary)
@@ -83,15 +90,8 @@ def test_half_as_many_trips_about_the_home_is_moving_less_even_with_as_many_acti
 def test_moving_less_is_still_seen_on_days_with_a_long_silence_alerted():
     # From day 25 half as many trips, and on every other day of them a silence was alerted (she sat
     # for hours, or was slow to get up): those days' hours at home outside the silence still count.
-    rng = random.Random(11)
-    days = [{**day(kitchen=5, home_hours=16), "visits": rng.choice([6, 7, 8, 9])} for _ in range(25)]
-    days += [{**day(kitchen=5, home_hours=16), "visits": rng.choice([3, 4, 4, 5])} for _ in range(10)]
-    detector, moving = TrendDetector(28, 14), []
-    for d, counts in enumerate(days):
-        alerted = d >= 25 and d % 2 == 0
-        moving += [d for s in detector.learn_day("h-1", START + timedelta(days=d), counts, alerted, {})
-                   if isinstance(s, AlertSignal) and s.kind.value == "activity_decline"]
-    assert moving and 25 <= moving[0] <= 31
+    moving = moving_less(11, alerted=lambda d: d >= 25 and d % 2 == 0)
+    assert moving and 25 <= moving[0][0] <= 31
 
 
 def test_a_day_or_two_in_the_armchair_now_and_then_is_not_moving_less():
