@@ -303,8 +303,8 @@ def inject_not_up(spec: HouseholdSpec, days: list[Day], n: int, start: datetime,
     were home the evening before, and no door before the wake time took them out): coming home at
     06:00 is not getting up, and three hours taken away just after the front door opened are an
     outing, not a morning in bed (house B opens it at 04:27 on one morning and is in the kitchen
-    a second later). The wake time is getting
-    up as the routine model learns it (``RoutineDay.note_up``): the first sign in the kitchen or
+    a second later). The wake time is getting up as the routine model learns it
+    (``RoutineDay.note_up``): the first sign in the kitchen or
     living areas that another device follows within half an hour and no bed mat press within 45
     minutes. One sign alone is not getting up (a drink at 06:18 and back to bed until 09:26 in house
     A; house B's kitchen motion sensor firing on its own at 04:40), nor is a night toilet visit the
@@ -323,7 +323,8 @@ def inject_not_up(spec: HouseholdSpec, days: list[Day], n: int, start: datetime,
     wake = None if probe.up is None else probe.up * 3600
     if wake is None or wake > 8 * 3600 or room in DOORS or n == 0 or not _home_at(spec, days[n - 1], DAY):
         return None
-    if any(o < wake and value and rooms[dev] in DOORS for o, dev, value in events) and not _home_at(spec, days[n], wake):
+    went_out = any(o < wake and value and rooms[dev] in DOORS for o, dev, value in events)
+    if went_out and not _home_at(spec, days[n], wake):
         return None
     # The night before the real getting up stays on the bed mats (a mat that pulses when he turns over
     # goes on pulsing until then): only the mats say he was in bed, and taking them away too would
