@@ -141,6 +141,20 @@ def _build_kasteren(directory, house, seed, injections, days, learning):
     return f"kasteren-{house}", spec, k.to_events(spec, stream, k.STREAM_START), truths, days, learning
 
 
+def annotations_of(recipe: tuple) -> list | None:
+    """For a Kasteren recipe, the recording's own annotations of each day of its stream
+    (``detection.annotations``); None for other streams, which have none."""
+    if recipe[0] != "kasteren":
+        return None
+    from detection import annotations
+    from detection import kasteren as k
+
+    directory, house, seed, _, days = recipe[1:6]
+    spec, real_days = k.load_home(directory, house)
+    notes = annotations.load(directory, house)
+    return [notes[i] for i in k.resample_picks(len(real_days), days, seed, k.blocks(spec, real_days))]
+
+
 def _build_files(household, events_path, truth_path, learning):
     from simulator.eventsfile import read_truth
     from telecare.households import load_household_file

@@ -30,6 +30,12 @@ anomaly, per 100 monitored home-days (days after learning).
 whose verdicts reach the model as they do live (``detection.in_service``). ``--alerts FILE`` writes
 every alert raised after learning as JSON Lines, with its words and what the scoring made of it, so
 the false ones can be read (``jq 'select(.verdict == "false")'``).
+
+On the real homes the scoring is the same, but the recordings are real lives: under the false alerts
+on clean streams the table lists what the recording's own annotation had the resident doing at the
+moment of each (``leave-house``, ``go-to-bed``..., or ``(none)``), and ``--alerts`` writes it as
+``annotated`` (``detection.annotations``). House B's front door at 04:27 on one morning is scored
+false and annotated ``leave-house``: a true exit in the night that nobody injected.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
+from detection import annotations
 from detection.baseline import FixedRules
 from detection.engine import DetectionEngine
 from detection.eval_streams import (  # noqa: F401 - the recipes are part of this module's interface
@@ -54,6 +61,7 @@ from detection.eval_streams import (  # noqa: F401 - the recipes are part of thi
     MATCH,
     TRENDS,
     Truth,
+    annotations_of,
     asks_nothing,
     build,
     kasteren_recipes,
@@ -90,6 +98,8 @@ class Result:
     # after learning with their words and verdicts.
     verdicts: list[str] = field(default_factory=list)
     alerts: list[dict] = field(default_factory=list)
+    # Real homes: what the recording's annotation had the resident doing at each false alert.
+    false_annotated: dict[str, int] = field(default_factory=dict)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -198,6 +208,7 @@ def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None,
     group, spec, events, truths, days, learning = build(recipe)
     if not events:
         return []
+    notes = annotations_of(recipe)
     monitored_from = events[0].ts.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=learning)
     end = events[0].ts + timedelta(days=days)
     results = []
@@ -217,10 +228,16 @@ def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None,
                 if responder is not None:
                     responder.alerted(signal)
         result = score(group, method, alerts, truths, monitored_from, end, clean=_clean(recipe, truths))
+        doing = [""] * len(alerts)
+        if notes is not None:
+            doing = [annotations.at(notes, at) for at, _ in alerts]
+            for what, verdict in zip(doing, result.verdicts, strict=True):
+                if verdict == "false":
+                    result.false_annotated[what] = result.false_annotated.get(what, 0) + 1
         if keep_alerts:
             result.alerts = [{"group": group, "stream": stream_name(recipe), "method": method, "ts": at.isoformat(), "kind": kind,
-                              "summary": summary, "verdict": verdict}
-                             for (at, kind), summary, verdict in zip(alerts, summaries, result.verdicts, strict=True)
+                              "summary": summary, "verdict": verdict, **({"annotated": what} if notes is not None else {})}
+                             for (at, kind), summary, verdict, what in zip(alerts, summaries, result.verdicts, doing, strict=True)
                              if at >= monitored_from]
         result.verdicts = []  # the lines have them: not sent back to the parent for nothing
         results.append(result)
@@ -295,6 +312,13 @@ def format_table(results: list[Result]) -> str:
         if c_days:
             rows.append(f"{group:<12} {method:<12} false alerts / 100 home-days, clean streams: "
                         f"{100 * c_fa / c_days:.2f} ({c_fa} in {c_days:.0f} days)")
+            doing: dict[str, int] = defaultdict(int)
+            for r in clean:
+                for what, n in r.false_annotated.items():
+                    doing[what] += n
+            if doing:  # a real home: what its own annotation had the resident doing at each
+                rows.append(f"{group:<12} {method:<12}   by the recording's annotation at the time: " + ", ".join(
+                    f"{what} {n}" for what, n in sorted(doing.items(), key=lambda x: (-x[1], x[0]))))
         if a_days:
             rows.append(f"{group:<12} {method:<12} false alerts / 100 home-days, all streams:   "
                         f"{100 * a_fa / a_days:.2f} ({a_fa} in {a_days:.0f} days)")

@@ -79,11 +79,8 @@ def door_evidence(directory: str | Path, house: str, within: float = 120.0) -> d
             for sensor, times in starts.items()}
 
 
-def _rows(path: Path) -> list[list[str]]:
-    return [parts for parts in (line.split() for line in path.read_text().split("\n")) if len(parts) == 3]
-
-
-def load_days(path: str | Path, spec: HouseholdSpec) -> list[Day]:
+def _edges(path: str | Path, spec: HouseholdSpec) -> list[tuple[float, str, float]]:
+    """Each activation of the household's sensors as its two edges (on, off), in time order."""
     mapped = {d.id for d in spec.devices}
     edges: list[tuple[float, str, float]] = []
     for parts in _rows(Path(path)):
@@ -92,7 +89,21 @@ def load_days(path: str | Path, spec: HouseholdSpec) -> list[Day]:
             edges.append((start, sensor, 1.0))
             edges.append((start + max(seconds, 1.0), sensor, 0.0))
     edges.sort()
-    first = (edges[0][0] - DAY_CUT) // DAY + 1  # first whole day
+    return edges
+
+
+def first_day(edges: Sequence[tuple[float, str, float]]) -> int:
+    """The recording's first whole day (from 04:00), in days since 1970: ``load_days``'s day 0."""
+    return int((edges[0][0] - DAY_CUT) // DAY + 1)
+
+
+def _rows(path: Path) -> list[list[str]]:
+    return [parts for parts in (line.split() for line in path.read_text().split("\n")) if len(parts) == 3]
+
+
+def load_days(path: str | Path, spec: HouseholdSpec) -> list[Day]:
+    edges = _edges(path, spec)
+    first = first_day(edges)
     last = (edges[-1][0] - DAY_CUT) // DAY  # the day after the last whole day
     days: list[Day] = [[] for _ in range(int(last - first))]
     for t, device, value in edges:
@@ -175,8 +186,13 @@ def resample(days: Sequence[Day], count: int, seed: str, runs: Sequence[Sequence
 
     Never the same run twice in a row; the last run drawn is cut to fit.
     """
+    return [list(days[i]) for i in resample_picks(len(days), count, seed, runs)]
+
+
+def resample_picks(n_days: int, count: int, seed: str, runs: Sequence[Sequence[int]] | None = None) -> list[int]:
+    """Which real day each of ``resample``'s ``count`` days is (the same seed, the same picks)."""
     rng = random.Random(seed)
-    runs = list(runs) if runs is not None else [[i] for i in range(len(days))]
+    runs = list(runs) if runs is not None else [[i] for i in range(n_days)]
     picks: list[int] = []
     last = -1
     while len(picks) < count:
@@ -184,7 +200,7 @@ def resample(days: Sequence[Day], count: int, seed: str, runs: Sequence[Sequence
         if r != last or len(runs) == 1:
             picks += runs[r]
             last = r
-    return [list(days[i]) for i in picks[:count]]
+    return picks[:count]
 
 
 def to_events(spec: HouseholdSpec, days: Sequence[Day], start: datetime) -> list[SensorEvent]:

@@ -231,3 +231,18 @@ def test_more_night_toilet_visits_begin_with_the_first_extra_visit_not_the_morni
     added = sorted(e for e in stream[20] if e not in before[20])
     assert truth.start == kasteren.STREAM_START + timedelta(days=20, seconds=added[0][0])
     assert 20.5 * 3600 <= added[0][0] <= 23.5 * 3600  # 00:30-03:30 in the night after day 20 began
+
+
+def test_a_false_alert_on_a_real_home_shows_what_its_own_annotation_had_the_resident_doing():
+    from detection.evaluate import KASTEREN_DIR, score_recipe
+
+    # A clean stream of house B: his real 04:27 departure is scored false (nothing was injected), and
+    # listed beside it is what the recording says: he had left the house, for eleven hours.
+    [result] = score_recipe(("kasteren", str(KASTEREN_DIR), "B", "0/B/3/clean", [], 43, 14),
+                            methods=("routine",), keep_alerts=True)
+    departures = [a for a in result.alerts if a["kind"] == "night_wandering" and "04:27" in a["summary"]]
+    assert departures and all(a["verdict"] == "false" and a["annotated"] == "leave-house" for a in departures)
+    assert result.false_annotated["leave-house"] >= len(departures)
+    assert sum(result.false_annotated.values()) == result.false_alerts
+    table = format_table([result])
+    assert "kasteren-B   routine        by the recording's annotation at the time: leave-house" in table
