@@ -33,11 +33,11 @@ def load(directory: str | Path, house: str) -> list[Annotation]:
     """
     directory = Path(directory)
     spec, _ = k.load_home(directory, house)
-    first = k.first_day(k._edges(directory / f"house{house}.sensors", spec))
+    first = k.first_day(k.sensor_edges(directory / f"house{house}.sensors", spec))
     names = dict(line.split(None, 1) for line in (directory / f"house{house}.activity_names").read_text().splitlines()
                  if line.strip())
     days: dict[int, Annotation] = {}
-    for start, seconds, activity in k._rows(directory / f"house{house}.activities"):
+    for start, seconds, activity in k.rows(directory / f"house{house}.activities"):
         begin, end = float(start), float(start) + float(seconds)
         for index in range(int((begin - k.DAY_CUT) // k.DAY) - first, int((end - k.DAY_CUT) // k.DAY) - first + 1):
             base = (first + index) * k.DAY + k.DAY_CUT

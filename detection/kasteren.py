@@ -66,10 +66,10 @@ def door_evidence(directory: str | Path, house: str, within: float = 120.0) -> d
     of). A front door contact fires at both ends of nearly every outing.
     """
     directory = Path(directory)
-    outings = [(float(s), float(s) + float(d)) for s, d, a in _rows(directory / f"house{house}.activities")
+    outings = [(float(s), float(s) + float(d)) for s, d, a in rows(directory / f"house{house}.activities")
                if a == "1"]  # 1 = leave-house in houseX.activity_names
     starts: dict[str, list[float]] = {}
-    for s, _, sensor in _rows(directory / f"house{house}.sensors"):
+    for s, _, sensor in rows(directory / f"house{house}.sensors"):
         starts.setdefault(f"s{sensor}", []).append(float(s))
 
     def near(times: list[float], t: float) -> bool:
@@ -79,11 +79,11 @@ def door_evidence(directory: str | Path, house: str, within: float = 120.0) -> d
             for sensor, times in starts.items()}
 
 
-def _edges(path: str | Path, spec: HouseholdSpec) -> list[tuple[float, str, float]]:
+def sensor_edges(path: str | Path, spec: HouseholdSpec) -> list[tuple[float, str, float]]:
     """Each activation of the household's sensors as its two edges (on, off), in time order."""
     mapped = {d.id for d in spec.devices}
     edges: list[tuple[float, str, float]] = []
-    for parts in _rows(Path(path)):
+    for parts in rows(Path(path)):
         start, seconds, sensor = float(parts[0]), float(parts[1]), f"s{parts[2]}"
         if sensor in mapped:
             edges.append((start, sensor, 1.0))
@@ -97,12 +97,13 @@ def first_day(edges: Sequence[tuple[float, str, float]]) -> int:
     return int((edges[0][0] - DAY_CUT) // DAY + 1)
 
 
-def _rows(path: Path) -> list[list[str]]:
+def rows(path: Path) -> list[list[str]]:
+    """The lines of a recording file (sensors or activities): start, seconds, id."""
     return [parts for parts in (line.split() for line in path.read_text().split("\n")) if len(parts) == 3]
 
 
 def load_days(path: str | Path, spec: HouseholdSpec) -> list[Day]:
-    edges = _edges(path, spec)
+    edges = sensor_edges(path, spec)
     first = first_day(edges)
     last = (edges[-1][0] - DAY_CUT) // DAY  # the day after the last whole day
     days: list[Day] = [[] for _ in range(int(last - first))]
