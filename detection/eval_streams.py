@@ -121,14 +121,15 @@ def _build_sim(persona, seed, injected, days, learning, classes=None):
 
 
 def _build_kasteren(directory, house, seed, injections, days, learning):
+    from detection import injections as i
     from detection import kasteren as k
 
     spec, real_days = k.load_home(directory, house)
     stream = k.resample(real_days, days, seed, k.blocks(spec, real_days))
     rng = random.Random(f"{seed}/inject")
-    inject = {"fall": k.inject_fall, "evening_fall": k.inject_evening_fall, "not_up": k.inject_not_up,
-              "night_exit": k.inject_night_exit, "night_toilet": k.inject_night_toilet, "kitchen_decline": k.inject_kitchen_decline,
-              "activity_decline": k.inject_activity_decline}
+    inject = {"fall": i.inject_fall, "evening_fall": i.inject_evening_fall, "not_up": i.inject_not_up,
+              "night_exit": i.inject_night_exit, "night_toilet": i.inject_night_toilet, "kitchen_decline": i.inject_kitchen_decline,
+              "activity_decline": i.inject_activity_decline}
     truths = []
     for name, day in injections:
         truth = None

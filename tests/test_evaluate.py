@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
-from detection import kasteren
+from detection import injections, kasteren
 from detection.evaluate import Truth, format_table, score
 from simulator.eventsfile import write_events, write_truth
 from simulator.scenarios import parse_scenario
@@ -41,7 +41,7 @@ def test_kasteren_days_are_whole_days_of_events_from_four_to_four():
     assert stream == kasteren.resample(days, 30, "seed")  # seeded
     events = kasteren.to_events(spec, stream, kasteren.STREAM_START)
     assert all(a.ts <= b.ts for a, b in pairwise(events))
-    truth = kasteren.inject_night_exit(spec, stream, 20, kasteren.STREAM_START, None)
+    truth = injections.inject_night_exit(spec, stream, 20, kasteren.STREAM_START, None)
     assert truth.start == kasteren.STREAM_START + timedelta(days=20, hours=22, minutes=30)
 
 
@@ -52,7 +52,7 @@ def test_an_evening_fall_silences_a_real_evening_from_a_sign_at_home_until_noon_
     stream = kasteren.resample(days, 30, "seed")
     before = [list(day) for day in stream]
     rng = random.Random("evening")
-    truth = next(t for n in range(20, 29) if (t := kasteren.inject_evening_fall(spec, stream, n, kasteren.STREAM_START, rng)))
+    truth = next(t for n in range(20, 29) if (t := injections.inject_evening_fall(spec, stream, n, kasteren.STREAM_START, rng)))
     n = (truth.start - kasteren.STREAM_START).days
     fell = (truth.start - kasteren.STREAM_START - timedelta(days=n)).total_seconds()  # after the day's 04:00
     assert truth.cls == "evening_fall" and 15 * 3600 <= fell <= 19 * 3600  # 19:00-23:00
@@ -70,7 +70,7 @@ def test_a_late_morning_keeps_the_night_on_the_bed_mats_and_removes_everything_e
     beds = {d.id for d in spec.devices if d.type.value == "bed"}
     stream = kasteren.resample(days, 30, "seed", kasteren.blocks(spec, days))
     before = [list(day) for day in stream]
-    truth = next(t for n in range(16, 29) if (t := kasteren.inject_not_up(spec, stream, n, kasteren.STREAM_START, random.Random(0))))
+    truth = next(t for n in range(16, 29) if (t := injections.inject_not_up(spec, stream, n, kasteren.STREAM_START, random.Random(0))))
     n = (truth.start - kasteren.STREAM_START).days
     wake = (truth.start - kasteren.STREAM_START - timedelta(days=n)).total_seconds()
     night = [e for e in before[n] if e[1] in beds and e[0] < wake]
@@ -83,8 +83,8 @@ def test_a_late_morning_is_never_injected_just_after_the_front_door_opened():
     spec, days = kasteren.load_home(Path("/work/shared/data/kasteren"), "B")
     # Real day 15: up at 04:01, the front door at 04:27:57, the kitchen at 04:28:03. Three hours
     # taken away from then would leave the door as the last sign: an outing, not a morning in bed.
-    assert kasteren.inject_not_up(spec, [list(days[14]), list(days[15])], 1, kasteren.STREAM_START, random.Random(0)) is None
-    late = kasteren.inject_not_up(spec, [list(days[14]), list(days[11])], 1, kasteren.STREAM_START, random.Random(0))
+    assert injections.inject_not_up(spec, [list(days[14]), list(days[15])], 1, kasteren.STREAM_START, random.Random(0)) is None
+    late = injections.inject_not_up(spec, [list(days[14]), list(days[11])], 1, kasteren.STREAM_START, random.Random(0))
     assert late is not None and late.start == kasteren.STREAM_START + timedelta(days=1, hours=5, minutes=28, seconds=16)
 
 
@@ -156,7 +156,7 @@ def test_a_stream_never_has_the_resident_come_home_from_a_gap_or_vanish_into_one
     # Out of the door at 19:11 on the last day but one, nothing after: the recording ended.
     assert {i for run in runs_a for i in run} == set(range(25))
     for spec, days, runs in ((spec_a, days_a, runs_a), (spec_b, days_b, kasteren.blocks(spec_b, days_b))):
-        assert all(kasteren._home_at(spec, days[run[-1]], kasteren.DAY) for run in runs)
+        assert all(kasteren.home_at(spec, days[run[-1]], kasteren.DAY) for run in runs)
         assert all(kasteren._begins_home(spec, days[run[0]]) for run in runs)
 
 
@@ -227,7 +227,7 @@ def test_more_night_toilet_visits_begin_with_the_first_extra_visit_not_the_morni
     spec, days = kasteren.load_home(Path("/work/shared/data/kasteren"), "A")
     stream = kasteren.resample(days, 30, "seed", kasteren.blocks(spec, days))
     before = [list(day) for day in stream]
-    truth = kasteren.inject_night_toilet(spec, stream, 20, kasteren.STREAM_START, random.Random(0))
+    truth = injections.inject_night_toilet(spec, stream, 20, kasteren.STREAM_START, random.Random(0))
     added = sorted(e for e in stream[20] if e not in before[20])
     assert truth.start == kasteren.STREAM_START + timedelta(days=20, seconds=added[0][0])
     assert 20.5 * 3600 <= added[0][0] <= 23.5 * 3600  # 00:30-03:30 in the night after day 20 began
