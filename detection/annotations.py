@@ -4,8 +4,8 @@ The evaluation scores an alert on a clean stream as false: nothing was injected 
 recordings are real lives, annotated by the residents: house B's front door at 04:27 on one morning
 is ``leave-house`` for eleven hours, a true exit in the night. The scoring does not change; beside
 the false alerts, ``telecare evaluate`` lists what the annotation had the resident doing at the
-moment of each (``(none)`` where no annotation covers it), so a reader can tell a model that cries
-wolf from one that saw something real.
+moment of each acute alert (``(none)`` where no annotation covers it; a trend is a change over days,
+``(trend)``), so a reader can tell a model that cries wolf from one that saw something real.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from detection import kasteren as k
+from telecare.domain import AlertCategory, AlertKind
 
 Annotation = list[tuple[float, float, str]]  # (from, until: seconds after the day's 04:00, activity)
 NONE = "(none)"
+TREND = "(trend)"  # a change over days, judged at 15:00: what the resident did at that moment says nothing
 
 
 def load(directory: str | Path, house: str) -> list[Annotation]:
@@ -30,6 +32,8 @@ def load(directory: str | Path, house: str) -> list[Annotation]:
     >>> day0 = k.STREAM_START
     >>> at([days[15]], day0 + timedelta(minutes=33)), at([days[15]], day0 + timedelta(hours=11, minutes=20))
     ('leave-house', '(none)')
+    >>> of_alert([days[15]], day0 + timedelta(minutes=33), "night_wandering"), of_alert([days[15]], day0, "kitchen_decline")
+    ('leave-house', '(trend)')
     """
     directory = Path(directory)
     spec, _ = k.load_home(directory, house)
@@ -44,6 +48,12 @@ def load(directory: str | Path, house: str) -> list[Annotation]:
             days.setdefault(index, []).append((begin - base, end - base, names[activity].strip()))
     n = len(k.load_days(directory / f"house{house}.sensors", spec))
     return [sorted(days.get(i, [])) for i in range(n)]
+
+
+def of_alert(stream: Sequence[Annotation], when: datetime, kind: str) -> str:
+    """What the annotation says of an alert of ``kind`` raised at ``when``: the activity at that
+    moment, or ``TREND`` for a change over days."""
+    return TREND if AlertKind(kind).category is AlertCategory.TREND else at(stream, when)
 
 
 def at(stream: Sequence[Annotation], when: datetime, start: datetime = k.STREAM_START) -> str:

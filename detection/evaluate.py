@@ -230,7 +230,7 @@ def score_recipe(recipe: tuple, config: Mapping[str, object] | None = None,
         result = score(group, method, alerts, truths, monitored_from, end, clean=_clean(recipe, truths))
         doing = [""] * len(alerts)
         if notes is not None:
-            doing = [annotations.at(notes, at) for at, _ in alerts]
+            doing = [annotations.of_alert(notes, at, kind) for at, kind in alerts]
             for what, verdict in zip(doing, result.verdicts, strict=True):
                 if verdict == "false":
                     result.false_annotated[what] = result.false_annotated.get(what, 0) + 1
