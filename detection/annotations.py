@@ -36,8 +36,7 @@ def load(directory: str | Path, house: str) -> list[Annotation]:
     ('leave-house', '(trend)')
     """
     directory = Path(directory)
-    spec, _ = k.load_home(directory, house)
-    first = k.first_day(k.sensor_edges(directory / f"house{house}.sensors", spec))
+    first, count = k.day_span(k.sensor_edges(directory / f"house{house}.sensors", k.load_spec(directory, house)))
     names = dict(line.split(None, 1) for line in (directory / f"house{house}.activity_names").read_text().splitlines()
                  if line.strip())
     days: dict[int, Annotation] = {}
@@ -46,8 +45,7 @@ def load(directory: str | Path, house: str) -> list[Annotation]:
         for index in range(int((begin - k.DAY_CUT) // k.DAY) - first, int((end - k.DAY_CUT) // k.DAY) - first + 1):
             base = (first + index) * k.DAY + k.DAY_CUT
             days.setdefault(index, []).append((begin - base, end - base, names[activity].strip()))
-    n = len(k.load_days(directory / f"house{house}.sensors", spec))
-    return [sorted(days.get(i, [])) for i in range(n)]
+    return [sorted(days.get(i, [])) for i in range(count)]
 
 
 def of_alert(stream: Sequence[Annotation], when: datetime, kind: str) -> str:

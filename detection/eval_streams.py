@@ -5,6 +5,7 @@ provider's own files, and how each is built into a household, its events and the
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -120,12 +121,30 @@ def _build_sim(persona, seed, injected, days, learning, classes=None):
     return "sim", spec, events, truths, days, learning
 
 
+@functools.cache
+def _real_home(directory: str, house: str) -> tuple[HouseholdSpec, list, list[list[int]]]:
+    """A Kasteren home's household, real days and runs of days (``kasteren.blocks``), read once per
+    process: every stream of the home draws from them (``resample`` copies the days it draws, which
+    are then changed, never these)."""
+    from detection import kasteren as k
+
+    spec, real_days = k.load_home(directory, house)
+    return spec, real_days, k.blocks(spec, real_days)
+
+
+@functools.cache
+def _annotations(directory: str, house: str) -> list:
+    from detection import annotations
+
+    return annotations.load(directory, house)
+
+
 def _build_kasteren(directory, house, seed, injections, days, learning):
     from detection import injections as i
     from detection import kasteren as k
 
-    spec, real_days = k.load_home(directory, house)
-    stream = k.resample(real_days, days, seed, k.blocks(spec, real_days))
+    spec, real_days, runs = _real_home(directory, house)
+    stream = k.resample(real_days, days, seed, runs)
     rng = random.Random(f"{seed}/inject")
     inject = {"fall": i.inject_fall, "evening_fall": i.inject_evening_fall, "not_up": i.inject_not_up,
               "night_exit": i.inject_night_exit, "night_toilet": i.inject_night_toilet, "kitchen_decline": i.inject_kitchen_decline,
@@ -147,13 +166,12 @@ def annotations_of(recipe: tuple) -> list | None:
     (``detection.annotations``); None for other streams, which have none."""
     if recipe[0] != "kasteren":
         return None
-    from detection import annotations
     from detection import kasteren as k
 
     directory, house, seed, _, days = recipe[1:6]
-    spec, real_days = k.load_home(directory, house)
-    notes = annotations.load(directory, house)
-    return [notes[i] for i in k.resample_picks(len(real_days), days, seed, k.blocks(spec, real_days))]
+    _, real_days, runs = _real_home(directory, house)
+    notes = _annotations(directory, house)
+    return [notes[i] for i in k.resample_picks(len(real_days), days, seed, runs)]
 
 
 def _build_files(household, events_path, truth_path, learning):

@@ -50,12 +50,17 @@ were mislabelled when the dataset was written up: the home had a working door co
 
 def load_home(directory: str | Path, house: str) -> tuple[HouseholdSpec, list[Day]]:
     """The household file (with ``FRONT_DOOR_FIX`` applied) and the days of ``house`` ("A" or "B")."""
-    directory = Path(directory)
-    spec = load_household_file(directory / f"house{house}.household.json")
+    spec = load_spec(directory, house)
+    return spec, load_days(Path(directory) / f"house{house}.sensors", spec)
+
+
+def load_spec(directory: str | Path, house: str) -> HouseholdSpec:
+    """The household file of ``house``, with ``FRONT_DOOR_FIX`` applied."""
+    spec = load_household_file(Path(directory) / f"house{house}.household.json")
     if house in FRONT_DOOR_FIX:
         named, real = FRONT_DOOR_FIX[house]
         spec = replace(spec, devices=tuple(replace(d, id=real) if d.id == named else d for d in spec.devices))
-    return spec, load_days(directory / f"house{house}.sensors", spec)
+    return spec
 
 
 def door_evidence(directory: str | Path, house: str, within: float = 120.0) -> dict[str, tuple[int, int, int]]:
@@ -92,9 +97,11 @@ def sensor_edges(path: str | Path, spec: HouseholdSpec) -> list[tuple[float, str
     return edges
 
 
-def first_day(edges: Sequence[tuple[float, str, float]]) -> int:
-    """The recording's first whole day (from 04:00), in days since 1970: ``load_days``'s day 0."""
-    return int((edges[0][0] - DAY_CUT) // DAY + 1)
+def day_span(edges: Sequence[tuple[float, str, float]]) -> tuple[int, int]:
+    """``load_days``'s days: the recording's first whole day (from 04:00), in days since 1970, and
+    how many whole days there are (the partial first and last are dropped)."""
+    first = int((edges[0][0] - DAY_CUT) // DAY + 1)
+    return first, int((edges[-1][0] - DAY_CUT) // DAY) - first
 
 
 def rows(path: Path) -> list[list[str]]:
@@ -104,9 +111,8 @@ def rows(path: Path) -> list[list[str]]:
 
 def load_days(path: str | Path, spec: HouseholdSpec) -> list[Day]:
     edges = sensor_edges(path, spec)
-    first = first_day(edges)
-    last = (edges[-1][0] - DAY_CUT) // DAY  # the day after the last whole day
-    days: list[Day] = [[] for _ in range(int(last - first))]
+    first, count = day_span(edges)
+    days: list[Day] = [[] for _ in range(count)]
     for t, device, value in edges:
         index = int((t - DAY_CUT) // DAY - first)
         if 0 <= index < len(days):
