@@ -95,15 +95,18 @@ def make_engine(learning_days: int = 14, inactivity_limit: timedelta = timedelta
 
 
 def _nights_away(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MOST_NIGHTS_AWAY_KNOWN:
-        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of nights from 1 to {MOST_NIGHTS_AWAY_KNOWN}")
-    return int(text)
+    return _whole_number(text, 1, MOST_NIGHTS_AWAY_KNOWN, "nights")
 
 
 def _night_exit_minutes(text: str) -> timedelta:
-    if not (text.isascii() and text.isdigit()) or int(text) > LONGEST_NIGHT_EXIT_AFTER:
-        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of minutes from 0 to {LONGEST_NIGHT_EXIT_AFTER}")
-    return timedelta(minutes=int(text))
+    return timedelta(minutes=_whole_number(text, 0, LONGEST_NIGHT_EXIT_AFTER, "minutes"))
+
+
+def _whole_number(text: str, low: int, high: int, unit: str) -> int:
+    """A care-plan setting from the command line: a whole number of ``unit`` from ``low`` to ``high``."""
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of {unit} from {low} to {high}")
+    return int(text)
 
 
 def household_events(
