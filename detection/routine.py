@@ -2,8 +2,9 @@
 
 One ``RoutineModel`` per household, in river's style: ``learn_one(event)`` takes each sensor event in
 event time, ``check(now)`` scores the present moment on clock ticks (``detection.routine_alerts``),
-and each finished day is learned as a whole (``detection.routine_days``). Both return signals. Nothing is learned from wall-clock time, so the live service, ``telecare
-replay`` and the tests agree.
+and each finished day is learned as a whole (``detection.routine_days``). Both return signals.
+Nothing is learned from wall-clock time, so the live service, ``telecare replay`` and the tests
+agree.
 
 What is learned, per *routine day* (15:00 to 15:00 local, so a night and the morning after it belong
 to the same day):
