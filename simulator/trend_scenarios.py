@@ -50,10 +50,18 @@ class NightToiletIncrease(_Trend):
     """A urinary infection, say: ``extra`` more toilet trips every night (2 by default), between
     00:00 and 05:30 and at least an hour from going to bed and getting up. (The detector counts
     night visits from midnight to 06:00 on the clock; trips late in the evening or at dawn are
-    not in its count, see the README.)"""
+    not in its count, see the README.)
+
+    Each is a trip of its own, at least ``APART`` from any other visit to the bathroom that night.
+    Drawn anywhere, a fifth of them (21% over the evaluation's simulated streams, on 29% of the
+    nights) overlapped another visit or came within 15 minutes of one (in the bathroom from 04:08
+    to 04:13, and again from 04:11): one trip, not one more.
+    """
 
     kind: ClassVar[str] = AlertKind.NIGHT_TOILET_INCREASE.value
     extra: ClassVar[int] = 2
+    APART: ClassVar[int] = 30 * MINUTE
+    TRIES: ClassVar[int] = 50  # draws for a time clear of the other trips (a night without one: fewer)
 
     def adjust_plans(self, plans: list[DayPlan], ctx: ScenarioContext) -> None:
         for n in self.changed_days(plans, ctx):
@@ -62,9 +70,15 @@ class NightToiletIncrease(_Trend):
             first = max(plans[n].bedtime + 60 * MINUTE, midnight)
             last = min(plans[n + 1].wake - 60 * MINUTE, midnight + 330 * MINUTE)
             for _ in range(self.extra):
-                if last > first:
+                if last <= first:
+                    break
+                taken = [(v.start, v.end) for p in plans[n:n + 2] for v in p.visits if v.place is Place.BATHROOM]
+                for _ in range(self.TRIES):
                     t = rng.randint(first, last)
-                    insert_visit(plans, Visit(t, t + rng.randint(2, 5) * MINUTE, Place.BATHROOM, "night_toilet"))
+                    visit = Visit(t, t + rng.randint(2, 5) * MINUTE, Place.BATHROOM, "night_toilet")
+                    if all(visit.end + self.APART <= a or b + self.APART <= visit.start for a, b in taken):
+                        insert_visit(plans, visit)
+                        break
 
     def truth(self, ctx: ScenarioContext) -> GroundTruth:
         """The change begins with the first night: at the midnight that ends ``day`` (no extra trip
