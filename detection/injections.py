@@ -128,20 +128,36 @@ def inject_night_exit(spec: HouseholdSpec, days: list[Day], n: int, start: datet
     return Truth("night_exit", base + timedelta(seconds=t), base + timedelta(days=1))
 
 
+APART = 30 * 60  # seconds: an extra night toilet visit is a trip of its own, this far from any other
+_TRIES = 50  # draws for a time clear of the other trips (a night without one gets fewer)
+
+
 def inject_night_toilet(spec: HouseholdSpec, days: list[Day], n: int, start: datetime, rng: random.Random) -> Truth | None:
     """From day ``n`` on, two extra night toilet visits (door and flush) between 00:30 and 03:30.
+
+    Each is a trip of its own, at least ``APART`` from the resident's own visits to the toilet or
+    bathroom that night and from the other: drawn anywhere, some came within minutes of a real
+    visit, and were the same trip, not one more.
 
     The change begins with the first of them, in the night after day ``n`` began: "within 7 days of
     onset" counts from there, not from the morning before, when nothing had changed yet.
     """
-    toilet = [d.id for d in spec.devices if d.room in (Room.TOILET, Room.BATHROOM)
+    wash = {d.id for d in spec.devices if d.room in (Room.TOILET, Room.BATHROOM)}
+    toilet = [d.id for d in spec.devices if d.id in wash
               and d.type in (DeviceType.CONTACT, DeviceType.FLUSH, DeviceType.MOTION)]
     if not toilet:
         return None
     first = None
     for k in range(n, len(days)):
+        taken = [e[0] for e in days[k] if e[1] in wash]
         for _ in range(2):
-            t = rng.uniform(20.5 * 3600, 23.5 * 3600)
+            for _ in range(_TRIES):
+                t = rng.uniform(20.5 * 3600, 23.5 * 3600)
+                if all(abs(t - other) >= APART for other in taken):
+                    break
+            else:
+                continue
+            taken.append(t)
             if k == n:
                 first = t if first is None else min(first, t)
             for j, device in enumerate(toilet[:2]):

@@ -233,6 +233,25 @@ def test_more_night_toilet_visits_begin_with_the_first_extra_visit_not_the_morni
     assert 20.5 * 3600 <= added[0][0] <= 23.5 * 3600  # 00:30-03:30 in the night after day 20 began
 
 
+def test_each_extra_night_toilet_visit_in_a_real_home_is_a_trip_of_its_own():
+    import random
+
+    # Drawn anywhere in 00:30-03:30, a fifth of the extra visits came within 15 minutes of one of
+    # the resident's own (or of the other), and the stream had one trip more, not two.
+    spec, days = kasteren.load_home(Path("/work/shared/data/kasteren"), "B")
+    wash = {d.id for d in spec.devices if d.room in (Room.TOILET, Room.BATHROOM)}
+    for k in range(6):
+        stream = kasteren.resample(days, 30, f"seed/{k}", kasteren.blocks(spec, days))
+        before = [list(day) for day in stream]
+        injections.inject_night_toilet(spec, stream, 20, kasteren.STREAM_START, random.Random(k))
+        for d in range(20, 30):
+            added = sorted({e[0] for e in stream[d] if e not in before[d] and e[2] == 1.0})
+            trips = [t for i, t in enumerate(added) if i == 0 or t - added[i - 1] > 60]  # door, then flush
+            own = [e[0] for e in before[d] if e[1] in wash]
+            assert len(trips) == 2
+            assert all(abs(t - other) >= 30 * 60 for t in trips for other in own + trips if other != t)
+
+
 def test_a_false_alert_on_a_real_home_shows_what_its_own_annotation_had_the_resident_doing():
     from detection.evaluate import KASTEREN_DIR, score_recipe
 
