@@ -8,7 +8,8 @@ Stream groups:
 
 - ``sim``: simulated personas (``simulator``), with a daytime fall, a morning not getting up, a night
   exit and a long bathroom stay injected after the learning period, up and about in the kitchen at
-  02:30 for 40 minutes (``night_up``, in a stream of its own), a fall between 19:00 and 21:00 with
+  02:30 for 40 minutes (the night owl, often up at 02:30: 03:45; ``night_up``, in a stream of its
+  own), a fall between 19:00 and 21:00 with
   nobody up until noon the next day (``evening_fall``, in a stream of its own), the trends (two more
   night toilet trips a night, 60% fewer kitchen visits, moving less: ``simulator.trend_scenarios``)
   from the fourth day after it, and clean homes;
