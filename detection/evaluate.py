@@ -9,16 +9,16 @@ Stream groups:
 - ``sim``: simulated personas (``simulator``), with a daytime fall, a morning not getting up, a night
   exit and a long bathroom stay injected after the learning period, up and about in the kitchen at
   02:30 for 40 minutes (the night owl, often up at 02:30: 03:45; ``night_up``, in a stream of its
-  own), a fall between 19:00 and 21:00 with
-  nobody up until noon the next day (``evening_fall``, in a stream of its own), the trends (two more
-  night toilet trips a night, 60% fewer kitchen visits, moving less: ``simulator.trend_scenarios``)
-  from the fourth day after it, and clean homes;
+  own), a fall between 19:00 and 21:00 with nobody up until noon the next day (``evening_fall``, in
+  a stream of its own), the trends (two more night toilet trips a night, each a trip of its own,
+  60% fewer kitchen visits, moving less: ``simulator.trend_scenarios``) from the fourth day after
+  it, and clean homes;
 - ``kasteren``: the real van Kasteren houses A and B, days resampled into streams, with a fall
   (silence after a moment between 09:00 and 19:00), not up (morning removed until wake + 3 h), a night
   exit (front door at 02:30, then silence), an evening fall (silence after a moment between 19:00 and
   23:00, until noon the next day; in a stream of its own), and trends (two more night toilet visits
-  every night, 60% fewer kitchen visits, half of all visits anywhere but the toilet and the door)
-  from day 20; and clean streams;
+  every night, each a trip of its own, 60% fewer kitchen visits, half of all visits anywhere but the
+  toilet and the door) from day 20; and clean streams;
 - ``--household H --events E --truth T``: your own files (truth as ``telecare simulate`` writes it).
 
 Recall counts an anomaly as found when an alert of a matching kind comes within 12 h of its start
